@@ -1,0 +1,47 @@
+import os
+
+import pytest
+
+from trainer import checkpoint
+
+
+def test_atomic_write_replaces_the_whole_file(tmp_path):
+    target = tmp_path / "model.json"
+    checkpoint.atomic_write(target, "old")
+    checkpoint.atomic_write(target, "new")
+    assert target.read_text() == "new"
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_a_write_interrupted_midway_leaves_the_previous_file_intact(tmp_path):
+    target = tmp_path / "mlp-0000.params"
+    target.write_bytes(b"previous checkpoint")
+    with pytest.raises(KeyboardInterrupt):
+        with checkpoint.atomic_path(target) as temporary:
+            temporary.write_bytes(b"half of a new chec")
+            raise KeyboardInterrupt  # the user pressed Ctrl-C in the middle of the write
+    assert target.read_bytes() == b"previous checkpoint"
+    assert os.listdir(tmp_path) == ["mlp-0000.params"]  # no temporary file left behind
+
+
+def test_missing_checkpoint_names_the_file_and_the_command(tmp_path):
+    with pytest.raises(checkpoint.CheckpointError) as error:
+        checkpoint.load_network(tmp_path, "lenet")
+    assert "lenet-symbol.json" in str(error.value)
+    assert "python trainer/train.py --models lenet" in str(error.value)
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    paths = checkpoint.checkpoint_paths(tmp_path, "mlp")
+    paths.symbol.write_text('{"nodes": [')  # truncated JSON
+    paths.params.write_bytes(b"\x00garbage")
+    with pytest.raises(checkpoint.CheckpointError) as error:
+        checkpoint.load_network(tmp_path, "mlp")
+    assert "could not be loaded" in str(error.value)
+    assert "python trainer/train.py --models mlp" in str(error.value)
+
+
+def test_corrupt_metadata_is_a_clear_error(tmp_path):
+    checkpoint.checkpoint_paths(tmp_path, "mlp").metadata.write_text("{not json")
+    with pytest.raises(checkpoint.CheckpointError, match="not readable JSON"):
+        checkpoint.read_metadata(tmp_path, "mlp")

@@ -1,0 +1,125 @@
+"""The trainer end to end: files it writes, resume, and the errors users see for bad flags."""
+import json
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from conftest import run_script
+from trainer import checkpoint, train
+from trainer.mxnet_shim import mx
+from trainer.training_log import parse_log
+
+CLASSIC_TRAIN = re.compile(r".*?]\sTrain-accuracy=([\d\.]+)")
+
+
+def small_settings(name, **changes):
+    settings = train.Settings(model=name, epochs=2, batch_size=32, lr=3e-3, weight_decay=0.0, warmup_epochs=0.5,
+                              seed=7, augment=False, validation_size=200)
+    return replace(settings, **changes)
+
+
+def load_exported(folder, name):
+    """Load with plain Gluon, as the issue promises: no project code involved."""
+    return mx.gluon.SymbolBlock.imports(f"{folder}/{name}-symbol.json", ["data"], f"{folder}/{name}-0000.params")
+
+
+def params_of(folder, name):
+    return {key: value.asnumpy() for key, value in mx.nd.load(f"{folder}/{name}-0000.params").items()}
+
+
+@pytest.mark.parametrize("name", ["mlp", "lenet"])
+def test_training_writes_a_self_describing_checkpoint_that_gluon_loads(tmp_path, synthetic_data, name):
+    metadata = train.train_model(small_settings(name), synthetic_data, tmp_path, [mx.cpu()], show_progress=False)
+    files = sorted(path.name for path in tmp_path.iterdir())
+    assert files == sorted([f"{name}-symbol.json", f"{name}-0000.params", f"{name}.json", f"{name}.log"])
+
+    on_disk = json.loads((tmp_path / f"{name}.json").read_text())
+    assert on_disk == metadata
+    assert on_disk["parameters"] == {"mlp": 109_386, "lenet": 431_080}[name]
+    assert on_disk["training"]["finished"] and on_disk["training"]["epochs_completed"] == 2
+    assert on_disk["training"]["seed"] == 7 and on_disk["training"]["mxnet_version"] == "1.9.1"
+    matrix = np.array(on_disk["evaluation"]["test_confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 300
+    assert np.isclose(np.trace(matrix) / 300, on_disk["evaluation"]["test_accuracy"])
+
+    test_x, test_y = synthetic_data[2], synthetic_data[3]
+    logits = load_exported(tmp_path, name)(mx.nd.array(test_x)).asnumpy()
+    assert logits.shape == (300, 10)
+    assert (logits.argmax(axis=1) == test_y).mean() > 0.5  # learned the synthetic bars, far above chance
+
+    log_text = (tmp_path / f"{name}.log").read_text()
+    assert len(CLASSIC_TRAIN.findall(log_text)) == 2
+    assert [record.epoch for record in parse_log(log_text)] == [1, 2]
+
+
+def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, synthetic_data, monkeypatch):
+    settings = small_settings("mlp", epochs=3)
+    train.train_model(settings, synthetic_data, tmp_path / "straight", [mx.cpu()], show_progress=False)
+
+    real_train_epoch = train.train_epoch
+
+    def interrupted_in_epoch_3(*args, **kwargs):
+        if args[4] == 3:  # the epoch argument
+            raise KeyboardInterrupt
+        return real_train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train, "train_epoch", interrupted_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        train.train_model(settings, synthetic_data, tmp_path / "resumed", [mx.cpu()], show_progress=False)
+    paths = checkpoint.checkpoint_paths(tmp_path / "resumed", "mlp")
+    assert paths.resume.is_file()
+    assert json.loads(paths.metadata.read_text())["training"]["epochs_completed"] == 2
+    load_exported(paths.symbol.parent, "mlp")  # the last finished epoch is a usable checkpoint
+
+    monkeypatch.setattr(train, "train_epoch", real_train_epoch)
+    metadata = train.train_model(settings, synthetic_data, tmp_path / "resumed", [mx.cpu()], resume=True,
+                                 show_progress=False)
+    assert metadata["training"]["epochs_completed"] == 3 and not paths.resume.exists()
+    assert [record.epoch for record in parse_log(paths.log.read_text())] == [1, 2, 3]
+    straight, resumed = params_of(tmp_path / "straight", "mlp"), params_of(tmp_path / "resumed", "mlp")
+    for key in straight:
+        np.testing.assert_allclose(resumed[key], straight[key], rtol=1e-5, atol=1e-6)
+
+
+def test_devices_default_to_cpu_and_a_missing_gpu_is_a_clear_error():
+    if mx.context.num_gpus() == 0:
+        assert train.pick_devices(None) == [mx.cpu()]
+        with pytest.raises(train.UsageError, match="GPU 0 is not present"):
+            train.pick_devices("0")
+    assert train.pick_devices("cpu") == [mx.cpu()]
+    with pytest.raises(train.UsageError, match="expected GPU numbers"):
+        train.pick_devices("zero")
+
+
+def test_cli_rejects_an_unknown_model_listing_the_valid_ones():
+    result = run_script("trainer/train.py", "--models", "mlp,resnet", "--dry-run")
+    assert result.returncode == 2
+    assert "unknown model 'resnet'" in result.stderr and "mlp, lenet" in result.stderr
+
+
+def test_cli_missing_data_dir_fails_fast_without_network(tmp_path):
+    result = run_script("trainer/train.py", "--dry-run", "--data-dir", tmp_path / "nowhere", "--out-dir", tmp_path)
+    assert result.returncode == 2
+    assert "MNIST not found" in result.stderr and "train-images-idx3-ubyte.gz" in result.stderr
+    assert not list(tmp_path.glob("*.params"))
+
+
+@pytest.mark.skipif(mx.context.num_gpus() > 0, reason="this machine has a GPU")
+def test_cli_gpu_on_a_cpu_machine_is_a_clear_error(tmp_path, mnist_dir):
+    result = run_script("trainer/train.py", "--dry-run", "--gpus", "0", "--out-dir", tmp_path)
+    assert result.returncode == 2
+    assert "GPU 0 is not present" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_dry_run_on_real_mnist_writes_loadable_checkpoints(tmp_path, mnist_dir, mnist_test_set):
+    result = run_script("trainer/train.py", "--dry-run", "--out-dir", tmp_path, env_extra={"MNIST_DIR": str(mnist_dir)})
+    assert result.returncode == 0, result.stderr
+    test_x, _ = mnist_test_set
+    for name in ("mlp", "lenet"):
+        for suffix in ("-symbol.json", "-0000.params", ".json", ".log"):
+            assert (tmp_path / f"{name}{suffix}").is_file()
+        logits = load_exported(tmp_path, name)(mx.nd.array(test_x[:8])).asnumpy()
+        assert logits.shape == (8, 10) and np.isfinite(logits).all()
+        assert "Epoch[1] Train-accuracy=" in (tmp_path / f"{name}.log").read_text()

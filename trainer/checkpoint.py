@@ -1,0 +1,166 @@
+"""The checkpoint format: file names, atomic writes, export, metadata, loading and resume state.
+
+For a model NAME, a checkpoint folder holds:
+    NAME-symbol.json, NAME-0000.params   `HybridBlock.export`; loads with
+                                          `gluon.SymbolBlock.imports(symbol, ['data'], params)`
+    NAME.json                            what it is, how it was made, how good it is
+    NAME.log                             the training log (trainer/training_log.py)
+    NAME-resume.npz                      weights + optimiser state of the last finished epoch,
+                                          only while a run is unfinished (for --resume)
+Every file is written to a temporary name in the same folder and renamed into place, so a
+killed trainer never leaves a half-written file behind: readers see the old file or the new one.
+"""
+import io
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from trainer.mxnet_shim import mx
+
+FORMAT = "mnist-draw-demo/checkpoint-v1"
+INPUT_NAME = "data"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing or unreadable; the message names the file and how to make it."""
+
+
+@dataclass(frozen=True)
+class CheckpointPaths:
+    name: str
+    symbol: Path
+    params: Path
+    metadata: Path
+    log: Path
+    resume: Path
+
+
+def checkpoint_paths(out_dir, name):
+    out_dir = Path(out_dir)
+    return CheckpointPaths(
+        name=name,
+        symbol=out_dir / f"{name}-symbol.json",
+        params=out_dir / f"{name}-0000.params",
+        metadata=out_dir / f"{name}.json",
+        log=out_dir / f"{name}.log",
+        resume=out_dir / f"{name}-resume.npz",
+    )
+
+
+def train_command(name):
+    return f"python trainer/train.py --models {name}"
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside `path`; when the block succeeds, rename it onto `path`.
+
+    If the block fails (or the process dies), `path` keeps its previous content.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    os.chmod(temporary, 0o644)  # mkstemp makes 0600; checkpoints are meant to be shared and served
+    try:
+        yield Path(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())  # the bytes reach the disk before the rename makes them visible
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def atomic_write(path, content):
+    """Write str or bytes to `path` atomically."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def export_network(net, out_dir, name):
+    """Export a hybridized network that has run forward at least once (that builds its graph)."""
+    paths = checkpoint_paths(out_dir, name)
+    with tempfile.TemporaryDirectory(prefix=f".{name}-export-", dir=out_dir) as staging:
+        net.export(os.path.join(staging, name), epoch=0)
+        # Same symbol for the same architecture, so replacing it first never mismatches the params.
+        for staged, final in ((paths.symbol.name, paths.symbol), (paths.params.name, paths.params)):
+            with atomic_path(final) as temporary:
+                os.replace(os.path.join(staging, staged), temporary)
+
+
+def write_metadata(out_dir, name, metadata):
+    atomic_write(checkpoint_paths(out_dir, name).metadata, json.dumps(metadata, indent=2) + "\n")
+
+
+def read_metadata(out_dir, name):
+    """The metadata dict, or raise CheckpointError naming the file."""
+    path = checkpoint_paths(out_dir, name).metadata
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing; run `{train_command(name)}` to make it")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"{path} is not readable JSON ({error}); run `{train_command(name)}` again") from error
+
+
+def load_network(out_dir, name, device=None):
+    """Load an exported network with no project code beyond this; check it maps (1, 1, 28, 28) to (1, 10)."""
+    paths = checkpoint_paths(out_dir, name)
+    for path in (paths.symbol, paths.params):
+        if not path.is_file():
+            raise CheckpointError(f"{path} is missing; run `{train_command(name)}` to make it")
+    device = device or mx.cpu()
+    try:
+        net = mx.gluon.SymbolBlock.imports(str(paths.symbol), [INPUT_NAME], str(paths.params), ctx=device)
+        net.hybridize(static_alloc=True, static_shape=True)
+        logits = net(mx.nd.zeros((1, 1, 28, 28), ctx=device)).asnumpy()
+    except Exception as error:  # MXNetError, JSON errors, shape errors: all mean "this file is bad"
+        raise CheckpointError(
+            f"{paths.symbol.name} / {paths.params.name} in {paths.symbol.parent} could not be loaded "
+            f"({str(error).splitlines()[0] if str(error) else type(error).__name__}); "
+            f"run `{train_command(name)}` to remake them"
+        ) from error
+    if logits.shape != (1, 10):
+        raise CheckpointError(f"{paths.symbol} maps one image to shape {logits.shape}, not (1, 10)")
+    return net
+
+
+def save_resume_state(out_dir, name, net, trainer, progress):
+    """Weights, optimiser state and a JSON-able `progress` dict, in one atomically written .npz."""
+    paths = checkpoint_paths(out_dir, name)
+    with tempfile.TemporaryDirectory(prefix=f".{name}-states-", dir=out_dir) as staging:
+        states_file = os.path.join(staging, "optimizer.states")
+        trainer.save_states(states_file)
+        optimizer_states = np.fromfile(states_file, dtype=np.uint8)
+    arrays = {f"param.{key}": param.data().asnumpy() for key, param in net.collect_params().items()}
+    buffer = io.BytesIO()
+    np.savez(buffer, optimizer_states=optimizer_states, progress=np.array(json.dumps(progress)), **arrays)
+    atomic_write(paths.resume, buffer.getvalue())
+
+
+def load_resume_state(out_dir, name, net, trainer):
+    """Restore weights and optimiser state saved by save_resume_state; return the progress dict."""
+    path = checkpoint_paths(out_dir, name).resume
+    if not path.is_file():
+        raise CheckpointError(f"--resume: {path} not found (no unfinished run of {name} in {path.parent})")
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            progress = json.loads(str(saved["progress"]))
+            for key, param in net.collect_params().items():
+                param.set_data(mx.nd.array(saved[f"param.{key}"]))
+            with tempfile.TemporaryDirectory(prefix=f".{name}-states-", dir=path.parent) as staging:
+                states_file = os.path.join(staging, "optimizer.states")
+                saved["optimizer_states"].tofile(states_file)
+                trainer.load_states(states_file)
+    except CheckpointError:
+        raise
+    except Exception as error:
+        raise CheckpointError(f"--resume: {path} is unreadable ({error}); delete it to start afresh") from error
+    return progress

@@ -1,0 +1,82 @@
+"""MNIST: where the files are, how they load, and how pixels are normalised.
+
+Pure numpy at import time (the demo's preprocessing imports the constants below without MXNet).
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SIZE = 28  # MNIST images are 28x28 ...
+DIGIT_BOX = 20  # ... with the digit scaled to fit a 20x20 box and centred by its centre of mass.
+# Mean and standard deviation of the [0, 1] training pixels; the networks subtract/divide them
+# internally so that everything outside sees plain [0, 1] images.
+PIXEL_MEAN = 0.1307
+PIXEL_STD = 0.3081
+NUM_CLASSES = 10
+
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+
+class DataError(RuntimeError):
+    """MNIST could not be found or loaded; the message says what to do."""
+
+
+def resolve_data_dir(flag_value=None):
+    """--data-dir, else $MNIST_DIR, else None (meaning: Gluon's default folder, downloading if needed)."""
+    chosen = flag_value or os.environ.get("MNIST_DIR")
+    return Path(chosen).expanduser() if chosen else None
+
+
+def to_unit_range(images_uint8):
+    """uint8 (N, 28, 28[, 1]) -> float32 (N, 1, 28, 28) in [0, 1], white digit on black."""
+    images = np.asarray(images_uint8).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+    return images.astype(np.float32) / 255.0
+
+
+def load_mnist(data_dir=None):
+    """Return (train_images, train_labels, test_images, test_labels) as numpy arrays.
+
+    Images are float32 (N, 1, 28, 28) in [0, 1]; labels are int32 (N,).
+    An explicit data_dir must already hold the four IDX files: nothing is downloaded into it, so a
+    typo fails at once with a clear message instead of a network time-out. With data_dir None,
+    Gluon's default folder is used and downloads what is missing.
+    """
+    if data_dir is not None:
+        data_dir = Path(data_dir)
+        missing = [name for name in MNIST_FILES if not (data_dir / name).is_file()]
+        if missing:
+            raise DataError(
+                f"MNIST not found in {data_dir}: missing {', '.join(missing)}. "
+                "Point --data-dir (or MNIST_DIR) at a folder holding the four original IDX .gz files, "
+                "or leave both unset to download into Gluon's default folder."
+            )
+    from trainer.mxnet_shim import mx  # late import: the constants above must not need MXNet
+
+    root_kwargs = {"root": str(data_dir)} if data_dir is not None else {}
+    try:
+        splits = [mx.gluon.data.vision.MNIST(train=train, **root_kwargs)[:] for train in (True, False)]
+    except Exception as error:  # download or checksum failure: say what happened and what to do
+        raise DataError(
+            f"could not load MNIST ({error}). Without internet, pass --data-dir or set MNIST_DIR "
+            "to a folder holding the four original IDX .gz files."
+        ) from error
+    (train_x, train_y), (test_x, test_y) = splits
+    return (
+        to_unit_range(train_x.asnumpy()),
+        np.asarray(train_y, dtype=np.int32),
+        to_unit_range(test_x.asnumpy()),
+        np.asarray(test_y, dtype=np.int32),
+    )
+
+
+def split_validation(images, labels, validation_size, seed):
+    """Hold out `validation_size` random training images for model selection; the test set stays untouched."""
+    order = np.random.default_rng(seed).permutation(len(labels))
+    held_out, kept = order[:validation_size], order[validation_size:]
+    return images[kept], labels[kept], images[held_out], labels[held_out]

@@ -1,0 +1,388 @@
+"""Train the MLP and LeNet on MNIST and write their checkpoints and logs.
+
+    python trainer/train.py                     # both models, the recipe that made checkpoints/
+    python trainer/train.py --models lenet --epochs 5
+    python trainer/train.py --dry-run --out-dir /tmp/smoke
+
+Model / train / evaluate / main, in that order.
+"""
+import argparse
+import math
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python trainer/train.py`: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from trainer import augment, checkpoint, mnist, training_log
+from trainer.models import MODELS, build_model, count_parameters
+from trainer.mxnet_shim import mx
+
+# Per-model defaults of the recipe that made the shipped checkpoints (flags override them).
+RECIPES = {
+    "mlp": {"epochs": 60, "lr": 2e-3},
+    "lenet": {"epochs": 30, "lr": 1e-3},
+}
+VALIDATION_SIZE = 5000
+SPEED_EVERY = 100  # batches between speed lines, as MXNet's Speedometer
+DRY_RUN_BATCHES = 3
+
+
+class UsageError(RuntimeError):
+    """A flag asks for something this machine cannot do; the message says why."""
+
+
+@dataclass
+class Settings:
+    """Everything that decides a training run, stored in the checkpoint metadata and resume state."""
+
+    model: str
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    warmup_epochs: float
+    seed: int
+    augment: bool
+    validation_size: int
+    dry_run: bool = False
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+
+def create_network(settings, devices):
+    """Build, initialise and hybridize a network; run one batch so its graph (and export) exists."""
+    mx.random.seed(settings.seed)
+    net = build_model(settings.model)
+    net.initialize(mx.init.Xavier(magnitude=2.24), ctx=devices)
+    net.hybridize(static_alloc=True, static_shape=True)
+    net(mx.nd.zeros((1, 1, 28, 28), ctx=devices[0]))
+    return net
+
+
+def create_trainer(net, settings, kvstore="device"):
+    return mx.gluon.Trainer(
+        net.collect_params(),
+        "adam",
+        {"learning_rate": settings.lr, "wd": settings.weight_decay},
+        kvstore=kvstore,
+    )
+
+
+def learning_rate_at(step, total_steps, warmup_steps, peak):
+    """Linear warm-up to `peak`, then cosine decay to zero at the last step."""
+    if step < warmup_steps:
+        return peak * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+# ---------------------------------------------------------------------------------------------- train
+
+
+def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_lines, show_progress=True):
+    """One pass over the (shuffled, augmented) training arrays. Returns (accuracy, loss, samples/s).
+
+    images: NDArray (N, 1, 28, 28) in [0, 1] on devices[0]; labels: NDArray (N,) on devices[0].
+    The last partial batch is dropped so every batch has the same shape (static graph).
+    """
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    rng = np.random.default_rng([settings.seed, epoch])  # per-epoch stream: resuming replays it exactly
+    batches = len(labels) // settings.batch_size
+    if settings.dry_run:
+        batches = min(batches, DRY_RUN_BATCHES)
+    steps_per_epoch = max(1, len(labels) // settings.batch_size)
+    order = mx.nd.array(rng.permutation(len(labels)), ctx=devices[0], dtype="int64")
+    correct = mx.nd.zeros(1, ctx=devices[0])
+    loss_sum = mx.nd.zeros(1, ctx=devices[0])
+    progress = _progress_bar(batches, f"{settings.model} epoch {epoch}/{settings.epochs}", show_progress)
+    started = window_started = time.time()
+    for batch in range(batches):
+        index = order[batch * settings.batch_size:(batch + 1) * settings.batch_size]
+        x = mx.nd.take(images, index)  # (B, 1, 28, 28)
+        y = mx.nd.take(labels, index)  # (B,)
+        if settings.augment:
+            x = augment.augment_batch(x, rng)
+        step = (epoch - 1) * steps_per_epoch + batch
+        trainer.set_learning_rate(learning_rate_at(
+            step, settings.epochs * steps_per_epoch, settings.warmup_epochs * steps_per_epoch, settings.lr))
+        x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
+        y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
+        with mx.autograd.record():
+            outputs = [net(part) for part in x_parts]
+            losses = [loss_fn(output, part) for output, part in zip(outputs, y_parts)]
+        mx.autograd.backward(losses)
+        trainer.step(settings.batch_size)
+        for output, part, loss in zip(outputs, y_parts, losses):
+            # Accumulate on the device; reading a number back would stall the pipeline every batch.
+            correct += (output.argmax(axis=1) == part).sum().as_in_context(devices[0])
+            loss_sum += loss.sum().as_in_context(devices[0])
+        if (batch + 1) % SPEED_EVERY == 0:
+            seen = (batch + 1) * settings.batch_size
+            speed = SPEED_EVERY * settings.batch_size / (time.time() - window_started)
+            running_accuracy = correct.asscalar() / seen
+            log_lines.append(training_log.format_speed_line(epoch, batch + 1, speed, running_accuracy))
+            progress.set_postfix(acc=f"{running_accuracy:.4f}", speed=f"{speed:,.0f}/s")
+            window_started = time.time()
+        progress.update(1)
+    seen = max(1, batches * settings.batch_size)
+    accuracy, loss = correct.asscalar() / seen, loss_sum.asscalar() / seen
+    progress.close()
+    return accuracy, loss, seen / (time.time() - started)
+
+
+def _progress_bar(total, description, enabled):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="batch", leave=False, disable=not enabled,
+                dynamic_ncols=True, file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------- evaluate
+
+
+def evaluate(net, images, labels, device, batch_size=1000):
+    """Mean accuracy and cross-entropy over numpy arrays, plus the predicted classes (N,)."""
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    predictions, loss_total = [], 0.0
+    for start in range(0, len(labels), batch_size):
+        x = mx.nd.array(images[start:start + batch_size], ctx=device)
+        y = mx.nd.array(labels[start:start + batch_size], ctx=device)
+        logits = net(x)
+        loss_total += loss_fn(logits, y).sum().asscalar()
+        predictions.append(logits.argmax(axis=1).asnumpy().astype(np.int64))
+    predicted = np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
+    count = max(1, len(labels))
+    return float((predicted == labels).sum() / count), loss_total / count, predicted
+
+
+def confusion_matrix(labels, predicted, classes=mnist.NUM_CLASSES):
+    """matrix[true][predicted] counts."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)
+    return matrix
+
+
+def test_report(net, images, labels, device):
+    accuracy, loss, predicted = evaluate(net, images, labels, device)
+    matrix = confusion_matrix(labels, predicted)
+    per_class = matrix.diagonal() / np.maximum(1, matrix.sum(axis=1))
+    return {
+        "test_images": int(len(labels)),
+        "test_accuracy": round(accuracy, 6),
+        "test_loss": round(loss, 6),
+        "test_errors": int((predicted != labels).sum()),
+        "test_per_class_accuracy": [round(float(value), 6) for value in per_class],
+        "test_confusion_matrix": matrix.tolist(),
+    }
+
+
+# ----------------------------------------------------------------------------------------------- main
+
+
+def describe_run(settings, net, devices, seconds, epochs_completed, history, extra=None):
+    """The self-description stored as NAME.json next to the exported network."""
+    paths = checkpoint.checkpoint_paths(".", settings.model)
+    finished = epochs_completed >= settings.epochs
+    metadata = {
+        "format": checkpoint.FORMAT,
+        "name": settings.model,
+        "architecture": [str(layer) for layer in net],
+        "parameters": count_parameters(net),
+        "files": {"symbol": paths.symbol.name, "params": paths.params.name, "log": paths.log.name},
+        "input": {
+            "name": checkpoint.INPUT_NAME,
+            "shape": [None, 1, mnist.IMAGE_SIZE, mnist.IMAGE_SIZE],
+            "dtype": "float32",
+            "range": [0.0, 1.0],
+            "layout": "white digit on black, fitted into a 20x20 box, centre of mass at the centre of 28x28",
+            "normalisation": f"inside the network: (x - {mnist.PIXEL_MEAN}) / {mnist.PIXEL_STD}",
+        },
+        "output": "10 logits (softmax gives class probabilities)",
+        "training": {
+            **asdict(settings),
+            "optimizer": "adam",
+            "schedule": "linear warm-up, cosine decay to 0",
+            "augmentation": augment.describe() if settings.augment else None,
+            "epochs_completed": epochs_completed,
+            "finished": finished,
+            "devices": [str(device) for device in devices],
+            "seconds": round(seconds, 1),
+            "mxnet_version": mx.__version__,
+            "numpy_version": np.__version__,
+            "python_version": platform.python_version(),
+            "command": "python trainer/train.py " + " ".join(sys.argv[1:]),
+        },
+        "evaluation": {
+            "validation_accuracy": history[-1]["validation_accuracy"] if history else None,
+            "validation_loss": history[-1]["validation_loss"] if history else None,
+        },
+    }
+    if extra:
+        metadata.update(extra)
+    return metadata
+
+
+def train_model(settings, data, out_dir, devices, resume=False, show_progress=True, kvstore="device"):
+    """Train one model on `data` = (train_x, train_y, test_x, test_y) numpy arrays; write its checkpoint files.
+
+    After every finished epoch the resume state, exported network, log and metadata are
+    rewritten atomically, so an interrupted run keeps its last epoch and continues with resume=True.
+    Returns the final metadata dict.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = checkpoint.checkpoint_paths(out_dir, settings.model)
+    train_x, train_y, test_x, test_y = data
+    train_x, train_y, val_x, val_y = mnist.split_validation(train_x, train_y, settings.validation_size, settings.seed)
+    if settings.dry_run:  # a smoke test: a few batches, a slice of the evaluation sets
+        val_x, val_y, test_x, test_y = val_x[:200], val_y[:200], test_x[:500], test_y[:500]
+
+    net = create_network(settings, devices)
+    trainer = create_trainer(net, settings, kvstore)
+    log_lines, history, seconds, first_epoch = [], [], 0.0, 1
+    if resume and paths.resume.is_file():
+        progress = checkpoint.load_resume_state(out_dir, settings.model, net, trainer)
+        saved_settings = Settings(**progress["settings"])
+        if saved_settings != settings:
+            print(f"{settings.model}: resuming with the interrupted run's settings {asdict(saved_settings)}")
+        settings = saved_settings
+        log_lines, history, seconds = progress["log_lines"], progress["history"], progress["seconds"]
+        first_epoch = progress["epochs_completed"] + 1
+        print(f"{settings.model}: resuming after epoch {first_epoch - 1}/{settings.epochs}")
+    elif resume:
+        print(f"{settings.model}: no unfinished run in {out_dir}; starting from scratch")
+    if first_epoch == 1:
+        log_lines.append(f"{time.strftime('%Y-%m-%d %H:%M:%S')} Start training {settings.model}: {asdict(settings)}")
+
+    images = mx.nd.array(train_x, ctx=devices[0])
+    labels = mx.nd.array(train_y, ctx=devices[0], dtype="float32")
+    for epoch in range(first_epoch, settings.epochs + 1):
+        started = time.time()
+        train_accuracy, train_loss, speed = train_epoch(
+            net, trainer, images, labels, epoch, settings, devices, log_lines, show_progress)
+        val_accuracy, val_loss, _ = evaluate(net, val_x, val_y, devices[0])
+        elapsed = time.time() - started
+        seconds += elapsed
+        log_lines += training_log.format_epoch_lines(epoch, train_accuracy, train_loss, val_accuracy, val_loss, elapsed)
+        history.append({"epoch": epoch, "validation_accuracy": round(val_accuracy, 6), "validation_loss": round(val_loss, 6)})
+        print(f"{settings.model} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
+              f" | val acc {val_accuracy:.4f} loss {val_loss:.4f} | {elapsed:.1f} s, {speed:,.0f} samples/s", flush=True)
+
+        # The resume state is the source of truth, so it is written first; the rest follows it.
+        checkpoint.save_resume_state(out_dir, settings.model, net, trainer, {
+            "settings": asdict(settings), "epochs_completed": epoch, "seconds": seconds,
+            "history": history, "log_lines": log_lines,
+        })
+        checkpoint.export_network(net, out_dir, settings.model)
+        checkpoint.atomic_write(paths.log, "\n".join(log_lines) + "\n")
+        checkpoint.write_metadata(out_dir, settings.model, describe_run(settings, net, devices, seconds, epoch, history))
+
+    report = test_report(net, test_x, test_y, devices[0])
+    metadata = describe_run(settings, net, devices, seconds, settings.epochs, history)
+    metadata["evaluation"].update(report)
+    checkpoint.write_metadata(out_dir, settings.model, metadata)
+    paths.resume.unlink(missing_ok=True)  # finished: nothing left to resume
+    print(f"{settings.model}: test accuracy {report['test_accuracy']:.4f} ({report['test_errors']} errors"
+          f" in {report['test_images']}), {seconds / 60:.1f} min; wrote {paths.symbol.parent}/{settings.model}-*")
+    return metadata
+
+
+def pick_devices(gpus_flag):
+    """--gpus '0,1' -> those GPUs; 'cpu' -> CPU; None -> every GPU present, else the CPU."""
+    available = mx.context.num_gpus()
+    if gpus_flag is None:
+        return [mx.gpu(index) for index in range(available)] or [mx.cpu()]
+    if gpus_flag.strip().lower() in ("cpu", "none", ""):
+        return [mx.cpu()]
+    try:
+        wanted = [int(part) for part in gpus_flag.split(",")]
+    except ValueError:
+        raise UsageError(f"--gpus {gpus_flag!r}: expected GPU numbers such as 0 or 0,1, or 'cpu'") from None
+    missing = [index for index in wanted if not 0 <= index < available]
+    if missing:
+        hint = " (this MXNet build sees no GPU; on a CUDA machine install e.g. mxnet-cu112)" if available == 0 else ""
+        raise UsageError(f"--gpus {gpus_flag}: GPU {missing[0]} is not present; MXNet sees {available} GPU(s){hint}")
+    return [mx.gpu(index) for index in wanted]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    recipe = ", ".join(f"{name} {values['epochs']}" for name, values in RECIPES.items())
+    parser.add_argument("--models", default="mlp,lenet", help=f"comma-separated, from: {', '.join(MODELS)}")
+    parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default per model: {recipe})")
+    parser.add_argument("--batch-size", type=int, default=128, help="images per step, split across devices")
+    parser.add_argument("--lr", type=float, default=None, help="peak learning rate (default per model: "
+                        + ", ".join(f"{name} {values['lr']}" for name, values in RECIPES.items()) + ")")
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty")
+    parser.add_argument("--warmup-epochs", type=float, default=1.0, help="linear learning-rate warm-up")
+    parser.add_argument("--no-augment", dest="augment", action="store_false", help="train on the plain images")
+    parser.add_argument("--seed", type=int, default=42, help="seeds weights, validation split, shuffling, augmentation")
+    parser.add_argument("--validation-size", type=int, default=VALIDATION_SIZE, help="training images held out")
+    parser.add_argument("--data-dir", default=None, help="folder with the MNIST IDX files (default: $MNIST_DIR, "
+                        "else Gluon's download folder)")
+    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent.parent / "checkpoints"),
+                        help="where checkpoints and logs go")
+    parser.add_argument("--gpus", default=None, help="e.g. 0 or 0,1, or 'cpu' (default: every GPU present, else CPU)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    parser.add_argument("--dry-run", action="store_true", help=f"smoke test: 1 epoch of {DRY_RUN_BATCHES} batches")
+    args = parser.parse_args(argv)
+    args.models = [name.strip() for name in args.models.split(",") if name.strip()]
+    unknown = [name for name in args.models if name not in MODELS]
+    if unknown or not args.models:
+        parser.error(f"--models: unknown model {unknown[0] if unknown else '(none)'!r}; valid names: {', '.join(MODELS)}")
+    for flag in ("epochs", "batch_size"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be at least 1")
+    return args
+
+
+def settings_for(name, args):
+    recipe = RECIPES[name]
+    return Settings(
+        model=name,
+        epochs=1 if args.dry_run else (args.epochs or recipe["epochs"]),
+        batch_size=args.batch_size,
+        lr=args.lr or recipe["lr"],
+        weight_decay=args.weight_decay,
+        warmup_epochs=args.warmup_epochs,
+        seed=args.seed,
+        augment=args.augment,
+        validation_size=args.validation_size,
+        dry_run=args.dry_run,
+    )
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        devices = pick_devices(args.gpus)
+        data = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))
+    except (UsageError, mnist.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"training {', '.join(args.models)} on {', '.join(str(device) for device in devices)};"
+          f" writing to {args.out_dir}")
+    for name in args.models:
+        try:
+            train_model(settings_for(name, args), data, args.out_dir, devices, resume=args.resume,
+                        show_progress=sys.stderr.isatty())
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: {name}'s last finished epoch is saved in {args.out_dir}; "
+                  "continue with the same command plus --resume", file=sys.stderr)
+            return 130
+        except checkpoint.CheckpointError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
