@@ -46,8 +46,55 @@ def synthetic_data():
     return train_x, train_y, test_x, test_y
 
 
+def layer_with(shape=(800, 800), boxes=(), lines=()):
+    """RGBA stroke layer: filled boxes (top, left, bottom, right) and thick lines ((y0, x0, y1, x1), radius)."""
+    layer = np.zeros((*shape, 4), dtype=np.uint8)
+    yy, xx = np.ogrid[:shape[0], :shape[1]]
+    for top, left, bottom, right in boxes:
+        layer[top:bottom, left:right, 3] = 255
+    for (y0, x0, y1, x1), radius in lines:
+        for t in np.linspace(0, 1, 400):
+            layer[((yy - (y0 + (y1 - y0) * t)) ** 2 + (xx - (x0 + (x1 - x0) * t)) ** 2) <= radius ** 2, 3] = 255
+    return layer
+
+
+def seven(shape=(800, 800), top=150, left=200, size=500, radius=None):
+    """A '7': a top bar and a diagonal, `size` px tall, drawn with a pen of `radius` (default: 5 % of size)."""
+    radius = radius if radius is not None else 0.05 * size
+    return layer_with(shape, lines=[((top, left, top, left + size * 0.8), radius),
+                                    ((top, left + size * 0.8, top + size, left + size * 0.3), radius)])
+
+
 def run_script(*args, env_extra=None, timeout=300):
     """Run a repository script as a user would; return the CompletedProcess."""
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([sys.executable, *map(str, args)], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The demo, launched in-process with its real launch settings on a free port."""
+    from argparse import Namespace
+
+    from demo import app
+
+    options = app.launch_options(Namespace(host="127.0.0.1", port=free_port(), share=False))
+    app.demo.launch(prevent_thread_lock=True, quiet=True, **options)
+    yield app.demo.local_url
+    app.demo.close()
+
+
+def save_png(array, path):
+    import PIL.Image
+
+    PIL.Image.fromarray(array).save(path)
+    return str(path)

@@ -1,0 +1,88 @@
+"""Trainer throughput against a bare forward/backward/step loop over the same in-memory tensors.
+
+    python bench/train_speed.py            # both models, synthetic images (no MNIST needed)
+
+The ratio (trainer / bare) shows what the trainer's input pipeline, metrics and logging cost;
+with augmentation on, the extra cost of augmenting every batch is printed too.
+"""
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from trainer import train  # noqa: E402
+from trainer.mxnet_shim import mx  # noqa: E402
+
+
+def bare_loop(net, trainer, images, labels, batch_size):
+    """The least a training loop can do: slice, forward, loss, backward, step."""
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    for start in range(0, len(labels) - batch_size + 1, batch_size):
+        x, y = images[start:start + batch_size], labels[start:start + batch_size]
+        with mx.autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        trainer.step(batch_size)
+    mx.nd.waitall()
+
+
+def samples_per_second(run, samples, repeats):
+    """Best of `repeats` timed runs, after one warm-up run."""
+    run()
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        mx.nd.waitall()
+        best = min(best, time.perf_counter() - started)
+    return samples / best
+
+
+def measure(name, images_np, labels_np, batch_size, repeats):
+    device = mx.cpu()
+    settings = train.Settings(model=name, epochs=1, batch_size=batch_size, lr=1e-3, weight_decay=0.0,
+                              warmup_epochs=0.0, seed=0, augment=False, validation_size=0)
+    images, labels = mx.nd.array(images_np), mx.nd.array(labels_np, dtype="float32")
+    samples = (len(labels_np) // batch_size) * batch_size
+    results = {}
+    for label, augment in (("trainer", False), ("trainer+augment", True)):
+        net = train.create_network(settings, [device])
+        trainer = train.create_trainer(net, settings)
+        run_settings = replace(settings, augment=augment)
+        results[label] = samples_per_second(
+            lambda: train.train_epoch(net, trainer, images, labels, 1, run_settings, [device], [], show_progress=False),
+            samples, repeats)
+    net = train.create_network(settings, [device])
+    trainer = train.create_trainer(net, settings)
+    results["bare"] = samples_per_second(lambda: bare_loop(net, trainer, images, labels, batch_size), samples, repeats)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mlp-samples", type=int, default=55_000, help="one epoch of the 55,000 training images")
+    parser.add_argument("--lenet-samples", type=int, default=6_400)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"{'model':<6} {'bare loop':>12} {'trainer':>12} {'ratio':>6} {'with augment':>13} {'augment cost':>13}")
+    for name, count in (("mlp", args.mlp_samples), ("lenet", args.lenet_samples)):
+        images = rng.random((count, 1, 28, 28), dtype=np.float32)
+        labels = rng.integers(0, 10, count).astype(np.int32)
+        speed = measure(name, images, labels, args.batch_size, args.repeats)
+        ratio = speed["trainer"] / speed["bare"]
+        cost = 1 - speed["trainer+augment"] / speed["trainer"]
+        print(f"{name:<6} {speed['bare']:>10,.0f}/s {speed['trainer']:>10,.0f}/s {ratio:>6.2f}"
+              f" {speed['trainer+augment']:>11,.0f}/s {cost:>12.0%}", flush=True)
+    print(f"(samples/second, best of {args.repeats}, batch {args.batch_size}, {mx.cpu()};"
+          " augment cost = share of trainer throughput spent augmenting)")
+
+
+if __name__ == "__main__":
+    main()

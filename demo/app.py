@@ -1,0 +1,167 @@
+"""Draw a digit, watch an MLP and a LeNet read it side by side.
+
+    python demo/app.py                 # http://127.0.0.1:7860
+    python demo/app.py --share         # plus a public gradio.live link (needs internet)
+    gradio demo/app.py                 # reload mode while editing
+
+Callbacks first, then the declarative layout; the models load once, from local files only.
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python demo/app.py` or `gradio demo/app.py`: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
+import PIL.Image  # noqa: E402
+
+from demo import curves  # noqa: E402
+from demo.inference import DEFAULT_CHECKPOINTS, ModelStore  # noqa: E402
+from demo.preprocess import MAX_CANVAS_PIXELS, CanvasError, canvas_to_mnist  # noqa: E402
+from trainer.models import MODELS  # noqa: E402
+
+# Pillow refuses (raises at open, before decoding pixels) images above twice this many pixels.
+PIL.Image.MAX_IMAGE_PIXELS = MAX_CANVAS_PIXELS // 2
+MAX_UPLOAD = "5mb"
+QUEUE_SIZE = 64
+SEEN_SCALE = 8  # "what the model sees": 28x28 shown as 224x224 with crisp pixels
+TITLES = {"mlp": "MLP (dense 128-64-10)", "lenet": "LeNet (2 conv + 2 dense)"}
+PROMPT = "✏️ Draw a digit"
+# Gradio 6 opens the Sketchpad with no tool selected; pick the brush so people can draw at once.
+SELECT_BRUSH_JS = """() => {
+  const pick = (triesLeft) => {
+    const brush = document.querySelector('#sketchpad button[aria-label="Brush"]');
+    if (brush) brush.click(); else if (triesLeft > 0) setTimeout(() => pick(triesLeft - 1), 200);
+  };
+  pick(50);
+}"""
+
+store = ModelStore(os.environ.get("DEMO_CHECKPOINTS", DEFAULT_CHECKPOINTS))
+
+
+def model_info(model, prediction=None):
+    """One line under a model's label: its speed and accuracy, or why it is unavailable."""
+    if model.net is None:
+        return f"**{TITLES[model.name]}** is unavailable: {model.error}"
+    accuracy = model.metadata.get("evaluation", {}).get("test_accuracy")
+    parts = [f"**{TITLES[model.name]}**"]
+    if prediction is not None:
+        parts.append(f"{prediction.milliseconds:.1f} ms")
+    if accuracy is not None:
+        parts.append(f"{100 * accuracy:.2f} % on the 10,000 MNIST test digits")
+    return " · ".join(parts)
+
+
+def status_banner():
+    problems = [model_info(model) for model in store.models.values() if model.net is None]
+    return "\n\n".join(f"⚠️ {problem}" for problem in problems)
+
+
+def predict(canvas):
+    """Sketchpad value -> (MLP label, LeNet label, MLP info, LeNet info, the 28x28 input enlarged)."""
+    try:
+        image = canvas_to_mnist(canvas)
+    except CanvasError as error:
+        raise gr.Error(f"Could not read the drawing: {error}") from error
+    if image is None:  # blank canvas: a prompt, never a guess
+        infos = [model_info(store.models[name]) for name in MODELS]
+        return PROMPT, PROMPT, *infos, None
+    predictions = store.predict(image)
+    labels, infos = [], []
+    for name in MODELS:
+        model, prediction = store.models[name], predictions.get(name)
+        if prediction is None:
+            labels.append("unavailable")
+        else:
+            labels.append({str(digit): float(p) for digit, p in enumerate(prediction.probabilities)})
+        infos.append(model_info(model, prediction))
+    seen = (image[0, 0] * 255).astype(np.uint8).repeat(SEEN_SCALE, axis=0).repeat(SEEN_SCALE, axis=1)
+    return *labels, *infos, seen
+
+
+def training_page():
+    """Everything on the curves tab, from what is on disk now."""
+    models = list(store.models.values())
+    histories = curves.read_histories(store.folder, MODELS)
+    return (status_banner(), curves.summary_rows(models), curves.curves_figure(histories),
+            curves.confusion_figure(models))
+
+
+def reload_checkpoints():
+    """Pick up checkpoints and logs a training run wrote while the app was running."""
+    store.load()
+    return training_page()
+
+
+with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False) as demo:
+    gr.Markdown("# Draw a digit, watch two networks read it\n"
+                "Two networks trained on MNIST with Apache MXNet read your drawing as you draw. "
+                "The small picture shows exactly what they receive: your strokes cropped, scaled into a "
+                "20x20 box and centred in 28x28 by their centre of mass, the way MNIST itself was made.")
+    status = gr.Markdown()
+    with gr.Tab("Draw"):
+        with gr.Row():
+            with gr.Column(scale=3, min_width=300):
+                sketchpad = gr.Sketchpad(
+                    label="Draw one digit (0-9) with the mouse or a finger",
+                    type="numpy", image_mode="RGBA", canvas_size=(800, 800), height=520,
+                    brush=gr.Brush(default_size=28, colors=["#000000"], color_mode="fixed"),
+                    layers=False, transforms=(), buttons=[], elem_id="sketchpad",
+                )
+                clear_button = gr.ClearButton(sketchpad, value="Clear")
+            with gr.Column(scale=2, min_width=240):
+                seen = gr.Image(label="What the models see (28x28, enlarged)", type="numpy", height=240,
+                                interactive=False, buttons=[], elem_id="seen")
+        with gr.Row(equal_height=True):
+            with gr.Column():
+                mlp_label = gr.Label(label="MLP", num_top_classes=3, elem_id="mlp-label")
+                mlp_info = gr.Markdown()
+            with gr.Column():
+                lenet_label = gr.Label(label="LeNet", num_top_classes=3, elem_id="lenet-label")
+                lenet_info = gr.Markdown()
+    with gr.Tab("Training curves"):
+        reload_button = gr.Button("Reload checkpoints and logs", size="sm")
+        summary = gr.Dataframe(headers=curves.SUMMARY_HEADERS, interactive=False, label="Shipped models")
+        curve_plot = gr.Plot(label="Training curves (dashed: train on augmented digits, solid: validation)",
+                             elem_id="curves-plot")
+        confusion_plot = gr.Plot(label="Test-set mistakes (rows: true digit, columns: predicted)",
+                                 elem_id="confusion-plot")
+
+    sketchpad.change(predict, sketchpad, [mlp_label, lenet_label, mlp_info, lenet_info, seen],
+                     api_name="predict", show_progress="hidden", trigger_mode="always_last")
+    reload_button.click(reload_checkpoints, None, [status, summary, curve_plot, confusion_plot], api_name="reload")
+    demo.load(training_page, None, [status, summary, curve_plot, confusion_plot], api_name=False)
+    demo.load(predict, sketchpad, [mlp_label, lenet_label, mlp_info, lenet_info, seen], api_name=False)
+    demo.load(None, js=SELECT_BRUSH_JS)
+    clear_button.click(None, js=SELECT_BRUSH_JS)
+
+demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
+
+
+def launch_options(args):
+    """What `demo.launch` gets: the safety settings are not optional."""
+    return dict(server_name=args.host, server_port=args.port, share=args.share, max_file_size=MAX_UPLOAD,
+                show_error=True, ssr_mode=False)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Draw a digit and watch MLP and LeNet read it.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve your local network")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
+    parser.add_argument("--checkpoints", default=str(store.folder), help="folder written by trainer/train.py")
+    args = parser.parse_args(argv)
+    store.load(args.checkpoints)
+    for model in store.models.values():
+        print(f"{model.name}: {'loaded' if model.net is not None else model.error}")
+    demo.launch(**launch_options(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The "Training curves" tab: plots from the training logs, tables and confusion matrices from the metadata.
+
+Figures are built with matplotlib's object API (no pyplot), so nothing accumulates in a global registry.
+"""
+import numpy as np
+from matplotlib.figure import Figure
+
+from trainer import checkpoint
+from trainer.training_log import finished_epochs, parse_log
+
+COLOURS = {"mlp": "tab:blue", "lenet": "tab:orange"}
+SUMMARY_HEADERS = ["model", "test accuracy", "epochs", "training time", "parameters", "status"]
+
+
+def read_histories(folder, names):
+    """{name: [EpochRecord, ...]} for every model whose log exists (an unreadable log counts as empty)."""
+    histories = {}
+    for name in names:
+        path = checkpoint.checkpoint_paths(folder, name).log
+        try:
+            histories[name] = finished_epochs(parse_log(path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            histories[name] = []
+    return histories
+
+
+def curves_figure(histories):
+    """Accuracy and loss per epoch, train (dashed) and validation (solid), one colour per model."""
+    figure = Figure(figsize=(11, 4.2), layout="constrained")
+    accuracy_axes, loss_axes = figure.subplots(1, 2)
+    for name, records in histories.items():
+        if not records:
+            continue
+        epochs = [record.epoch for record in records]
+        colour = COLOURS.get(name)
+        accuracy_axes.plot(epochs, [100 * r.train_accuracy for r in records], "--", color=colour, label=f"{name} train")
+        accuracy_axes.plot(epochs, [100 * r.validation_accuracy for r in records], "-", color=colour, label=f"{name} validation")
+        loss_axes.plot(epochs, [r.train_loss for r in records], "--", color=colour, label=f"{name} train")
+        loss_axes.plot(epochs, [r.validation_loss for r in records], "-", color=colour, label=f"{name} validation")
+    accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="accuracy (%)")
+    loss_axes.set(title="Loss (cross-entropy)", xlabel="epoch", ylabel="loss", yscale="log")
+    for axes in (accuracy_axes, loss_axes):
+        axes.grid(alpha=0.3)
+        if axes.has_data():
+            axes.legend(fontsize=8)
+        else:
+            axes.text(0.5, 0.5, "no training log yet:\nrun python trainer/train.py", ha="center", va="center",
+                      transform=axes.transAxes)
+    if accuracy_axes.has_data():
+        # Augmented training accuracy starts low; zoom on the part where the models differ.
+        lowest = min(100 * r.validation_accuracy for records in histories.values() for r in records)
+        accuracy_axes.set_ylim(max(lowest - 2, 80), 100)
+    return figure
+
+
+def confusion_figure(models):
+    """One test-set confusion matrix per model with metadata (rows: true digit, columns: predicted)."""
+    with_matrix = [m for m in models if m.metadata.get("evaluation", {}).get("test_confusion_matrix")]
+    figure = Figure(figsize=(5.2 * max(1, len(with_matrix)), 4.6), layout="constrained")
+    if not with_matrix:
+        figure.text(0.5, 0.5, "no finished training run yet: run python trainer/train.py", ha="center")
+        return figure
+    for axes, model in zip(np.atleast_1d(figure.subplots(1, len(with_matrix))), with_matrix):
+        matrix = np.array(model.metadata["evaluation"]["test_confusion_matrix"])
+        errors_only = matrix - np.diag(np.diag(matrix))  # the diagonal would drown every mistake
+        axes.imshow(errors_only, cmap="Reds")
+        for (true, predicted), count in np.ndenumerate(matrix):
+            if count and true != predicted:
+                axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7)
+        axes.set(title=f"{model.name}: {matrix.sum() - matrix.trace()} test errors of {matrix.sum():,}",
+                 xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10))
+    return figure
+
+
+def summary_rows(models):
+    """One table row per model, from its metadata (or why it is missing)."""
+    rows = []
+    for model in models:
+        training = model.metadata.get("training", {})
+        accuracy = model.metadata.get("evaluation", {}).get("test_accuracy")
+        status = "ready" if model.net is not None else model.error
+        if model.net is not None and not training.get("finished", True):
+            status = f"training: epoch {training.get('epochs_completed')}/{training.get('epochs')}"
+        rows.append([
+            model.name,
+            f"{100 * accuracy:.2f} %" if accuracy is not None else "-",
+            training.get("epochs_completed", "-"),
+            f"{training['seconds'] / 60:.1f} min" if "seconds" in training else "-",
+            f"{model.metadata['parameters']:,}" if "parameters" in model.metadata else "-",
+            status,
+        ])
+    return rows

@@ -1,0 +1,76 @@
+"""The demo's models: loaded once from a checkpoint folder, reloaded on request, called one at a time.
+
+MXNet is not thread-safe and Gradio runs callbacks on worker threads, so every MXNet call goes
+through one lock. A missing or broken checkpoint never stops the app: that model reports why
+(and the command that makes it) while the other one keeps working.
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from trainer import checkpoint
+from trainer.models import MODELS
+from trainer.mxnet_shim import mx
+
+DEFAULT_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    net: object = None  # gluon.SymbolBlock, or None when it could not be loaded
+    metadata: dict = field(default_factory=dict)
+    error: str = ""  # why `net` is None, with the command that fixes it
+
+
+@dataclass
+class Prediction:
+    name: str
+    probabilities: np.ndarray  # (10,), sums to 1
+    milliseconds: float
+
+
+def _softmax(logits):
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
+class ModelStore:
+    def __init__(self, folder=DEFAULT_CHECKPOINTS):
+        self._lock = threading.Lock()
+        self.folder = Path(folder)
+        self.models = {}
+        self.load(folder)
+
+    def load(self, folder=None):
+        """(Re)load every registered model from `folder` (default: the current one). Never raises."""
+        folder = Path(folder) if folder is not None else self.folder
+        loaded = {}
+        for name in MODELS:
+            model = LoadedModel(name)
+            try:
+                model.net = checkpoint.load_network(folder, name)
+                model.metadata = checkpoint.read_metadata(folder, name)
+            except checkpoint.CheckpointError as error:
+                model.net, model.error = None, str(error)
+            loaded[name] = model
+        with self._lock:
+            self.folder, self.models = folder, loaded
+        return loaded
+
+    def available(self):
+        return [model for model in self.models.values() if model.net is not None]
+
+    def predict(self, images):
+        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: Prediction} for every loaded model."""
+        results = {}
+        with self._lock:
+            batch = mx.nd.array(images)
+            for model in self.available():
+                started = time.perf_counter()
+                logits = model.net(batch).asnumpy()[0]
+                results[model.name] = Prediction(model.name, _softmax(logits), (time.perf_counter() - started) * 1e3)
+        return results

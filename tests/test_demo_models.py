@@ -1,0 +1,108 @@
+"""The demo's model store and predict callback, on the shipped checkpoints and on broken folders."""
+import shutil
+
+import numpy as np
+import pytest
+
+from bench.canvases import redraw
+from demo import app
+from demo.inference import DEFAULT_CHECKPOINTS, ModelStore
+from demo.preprocess import canvas_to_mnist
+from trainer import checkpoint
+
+
+def test_shipped_checkpoints_load_with_their_metadata():
+    store = ModelStore(DEFAULT_CHECKPOINTS)
+    for name in ("mlp", "lenet"):
+        model = store.models[name]
+        assert model.net is not None, model.error
+        assert model.metadata["training"]["finished"]
+        assert model.metadata["name"] == name
+
+
+def test_shipped_checkpoints_reach_the_promised_test_accuracy(mnist_test_set):
+    images, labels = mnist_test_set
+    store = ModelStore(DEFAULT_CHECKPOINTS)
+    for name, required in (("mlp", 0.987), ("lenet", 0.995)):
+        net = store.models[name].net
+        predicted = np.concatenate([net(app_batch).asnumpy().argmax(axis=1)
+                                    for app_batch in _batches(images)])
+        accuracy = (predicted == labels).mean()
+        assert accuracy >= required, (name, accuracy)
+        assert accuracy == pytest.approx(store.models[name].metadata["evaluation"]["test_accuracy"], abs=1e-6)
+
+
+def _batches(images, size=1000):
+    from trainer.mxnet_shim import mx
+
+    for start in range(0, len(images), size):
+        yield mx.nd.array(images[start:start + size])
+
+
+def test_predict_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set):
+    images, labels = mnist_test_set
+    rng = np.random.default_rng(2026)
+    sample = rng.choice(len(labels), 300, replace=False)
+    correct = {"mlp": 0, "lenet": 0}
+    for index in sample:
+        layer = redraw(images[index, 0], rng).layer
+        mlp_label, lenet_label, *_ = app.predict({"background": None, "layers": [layer], "composite": None})
+        for name, label in (("mlp", mlp_label), ("lenet", lenet_label)):
+            correct[name] += max(label, key=label.get) == str(labels[index])
+    assert correct["lenet"] / len(sample) >= 0.97, correct
+    assert correct["mlp"] / len(sample) >= 0.93, correct
+
+
+def test_blank_canvas_shows_a_prompt_not_a_prediction():
+    blank = {"background": None, "layers": [np.zeros((800, 800, 4), np.uint8)], "composite": None}
+    mlp_label, lenet_label, _, _, seen = app.predict(blank)
+    assert mlp_label == lenet_label == app.PROMPT
+    assert seen is None
+
+
+def test_missing_checkpoints_are_reported_with_the_command_that_makes_them(tmp_path):
+    store = ModelStore(tmp_path)
+    assert store.available() == []
+    assert "python trainer/train.py --models mlp" in store.models["mlp"].error
+    assert store.predict(np.zeros((1, 1, 28, 28), np.float32)) == {}
+
+
+def test_with_one_model_missing_the_other_still_predicts(tmp_path):
+    for suffix in ("-symbol.json", "-0000.params", ".json", ".log"):
+        shutil.copy(DEFAULT_CHECKPOINTS / f"lenet{suffix}", tmp_path)
+    store = ModelStore(tmp_path)
+    assert store.models["mlp"].net is None and store.models["lenet"].net is not None
+    digit = np.zeros((1, 1, 28, 28), np.float32)
+    digit[0, 0, 4:24, 13:15] = 1.0  # a '1'
+    predictions = store.predict(digit)
+    assert list(predictions) == ["lenet"]
+    assert predictions["lenet"].probabilities.argmax() == 1
+    assert predictions["lenet"].probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_corrupt_checkpoint_is_reported_and_reload_picks_up_a_fixed_one(tmp_path):
+    for suffix in ("-symbol.json", "-0000.params", ".json"):
+        shutil.copy(DEFAULT_CHECKPOINTS / f"mlp{suffix}", tmp_path)
+    (tmp_path / "mlp-0000.params").write_bytes(b"truncated")
+    store = ModelStore(tmp_path)
+    assert store.models["mlp"].net is None and "could not be loaded" in store.models["mlp"].error
+    shutil.copy(DEFAULT_CHECKPOINTS / "mlp-0000.params", tmp_path)  # e.g. a training run finished meanwhile
+    store.load()
+    assert store.models["mlp"].net is not None
+
+
+def test_what_the_model_sees_is_the_preprocessed_input_enlarged(mnist_test_set):
+    images, _ = mnist_test_set
+    layer = redraw(images[0, 0], np.random.default_rng(0)).layer
+    value = {"background": None, "layers": [layer], "composite": None}
+    seen = app.predict(value)[-1]
+    expected = canvas_to_mnist(value)[0, 0]
+    assert seen.shape == (28 * app.SEEN_SCALE, 28 * app.SEEN_SCALE)
+    np.testing.assert_array_equal(seen[::app.SEEN_SCALE, ::app.SEEN_SCALE], (expected * 255).astype(np.uint8))
+
+
+def test_metadata_of_the_shipped_checkpoints_matches_the_files():
+    for name in ("mlp", "lenet"):
+        metadata = checkpoint.read_metadata(DEFAULT_CHECKPOINTS, name)
+        for key in ("symbol", "params", "log"):
+            assert (DEFAULT_CHECKPOINTS / metadata["files"][key]).is_file()
