@@ -20,8 +20,8 @@ from trainer.mxnet_shim import mx  # noqa: E402
 
 
 def bare_loop(net, trainer, images, labels, batch_size):
-    """The least a training loop can do: slice, forward, loss, backward, step."""
-    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    """The least a training loop can do: slice, forward, loss (the trainer's), backward, step."""
+    loss_fn = train.create_loss()
     for start in range(0, len(labels) - batch_size + 1, batch_size):
         x, y = images[start:start + batch_size], labels[start:start + batch_size]
         with mx.autograd.record():
@@ -49,16 +49,17 @@ def measure(name, images_np, labels_np, batch_size, repeats):
                               warmup_epochs=0.0, seed=0, augment=False, validation_size=0)
     images, labels = mx.nd.array(images_np), mx.nd.array(labels_np, dtype="float32")
     samples = (len(labels_np) // batch_size) * batch_size
+    steps = train.steps_per_epoch(len(labels_np), settings)
     results = {}
     for label, augment in (("trainer", False), ("trainer+augment", True)):
         net = train.create_network(settings, [device])
-        trainer = train.create_trainer(net, settings)
+        trainer = train.create_trainer(net, settings, steps)
         run_settings = replace(settings, augment=augment)
         results[label] = samples_per_second(
             lambda: train.train_epoch(net, trainer, images, labels, 1, run_settings, [device], [], show_progress=False),
             samples, repeats)
     net = train.create_network(settings, [device])
-    trainer = train.create_trainer(net, settings)
+    trainer = train.create_trainer(net, settings, steps)
     results["bare"] = samples_per_second(lambda: bare_loop(net, trainer, images, labels, batch_size), samples, repeats)
     return results
 

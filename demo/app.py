@@ -92,6 +92,16 @@ def training_page():
             curves.confusion_figure(models))
 
 
+def drawing_pad():
+    """The Sketchpad: black round brush, one layer, no upload; the ink arrives as the layer's alpha."""
+    return gr.Sketchpad(
+        label="Draw one digit (0-9) with the mouse or a finger",
+        type="numpy", image_mode="RGBA", canvas_size=(800, 800), height=520,
+        brush=gr.Brush(default_size=28, colors=["#000000"], color_mode="fixed"),
+        layers=False, transforms=(), buttons=[], elem_id="sketchpad",
+    )
+
+
 def reload_checkpoints():
     """Pick up checkpoints and logs a training run wrote while the app was running."""
     store.load()
@@ -107,12 +117,7 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False) as d
     with gr.Tab("Draw"):
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
-                sketchpad = gr.Sketchpad(
-                    label="Draw one digit (0-9) with the mouse or a finger",
-                    type="numpy", image_mode="RGBA", canvas_size=(800, 800), height=520,
-                    brush=gr.Brush(default_size=28, colors=["#000000"], color_mode="fixed"),
-                    layers=False, transforms=(), buttons=[], elem_id="sketchpad",
-                )
+                sketchpad = drawing_pad()
                 clear_button = gr.ClearButton(sketchpad, value="Clear")
             with gr.Column(scale=2, min_width=240):
                 seen = gr.Image(label="What the models see (28x28, enlarged)", type="numpy", height=240,
@@ -126,11 +131,9 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False) as d
                 lenet_info = gr.Markdown()
     with gr.Tab("Training curves"):
         reload_button = gr.Button("Reload checkpoints and logs", size="sm")
-        summary = gr.Dataframe(headers=curves.SUMMARY_HEADERS, interactive=False, label="Shipped models")
-        curve_plot = gr.Plot(label="Training curves (dashed: train on augmented digits, solid: validation)",
-                             elem_id="curves-plot")
-        confusion_plot = gr.Plot(label="Test-set mistakes (rows: true digit, columns: predicted)",
-                                 elem_id="confusion-plot")
+        summary = gr.Dataframe(headers=curves.SUMMARY_HEADERS, interactive=False, label="Models", elem_id="summary")
+        curve_plot = gr.Plot(show_label=False, elem_id="curves-plot")
+        confusion_plot = gr.Plot(show_label=False, elem_id="confusion-plot")
 
     sketchpad.change(predict, sketchpad, [mlp_label, lenet_label, mlp_info, lenet_info, seen],
                      api_name="predict", show_progress="hidden", trigger_mode="always_last")

@@ -37,6 +37,7 @@ def curves_figure(histories):
         accuracy_axes.plot(epochs, [100 * r.validation_accuracy for r in records], "-", color=colour, label=f"{name} validation")
         loss_axes.plot(epochs, [r.train_loss for r in records], "--", color=colour, label=f"{name} train")
         loss_axes.plot(epochs, [r.validation_loss for r in records], "-", color=colour, label=f"{name} validation")
+    figure.suptitle("Training curves: dashed = train (on augmented digits), solid = validation (5,000 held-out)")
     accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="accuracy (%)")
     loss_axes.set(title="Loss (cross-entropy)", xlabel="epoch", ylabel="loss", yscale="log")
     for axes in (accuracy_axes, loss_axes):
@@ -56,7 +57,8 @@ def curves_figure(histories):
 def confusion_figure(models):
     """One test-set confusion matrix per model with metadata (rows: true digit, columns: predicted)."""
     with_matrix = [m for m in models if m.metadata.get("evaluation", {}).get("test_confusion_matrix")]
-    figure = Figure(figsize=(5.2 * max(1, len(with_matrix)), 4.6), layout="constrained")
+    figure = Figure(figsize=(5.2 * max(1, len(with_matrix)), 4.8), layout="constrained")
+    figure.suptitle("Test-set mistakes (rows: true digit, columns: predicted; the diagonal is left out)")
     if not with_matrix:
         figure.text(0.5, 0.5, "no finished training run yet: run python trainer/train.py", ha="center")
         return figure

@@ -22,7 +22,8 @@ from trainer.mnist import DIGIT_BOX, IMAGE_SIZE
 SEARCH_SIZE = 256  # longest side of the shrunk canvas the digit is looked for on
 WORK_SIZE = 128  # longest side of the cropped digit worked on: 6x MNIST's 20 px box
 INK_THRESHOLD = 0.2  # ink above this counts as drawn (anti-aliased brush edges are fainter)
-STRAY_DOT_FRACTION = 0.05  # components under 5 % of the largest one's area are stray dots
+STRAY_DOT_FRACTION = 0.05  # components under 5 % of the largest one's area are stray dots ...
+DOT_STROKES = 2.0  # ... and so are blobs at most two stroke widths across
 MNIST_STROKE_RATIO = 0.12  # MNIST stroke width / digit height: ~2.4 px in the 20 px box
 MNIST_CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices, on both axes
 MAX_CANVAS_PIXELS = 4_000_000  # larger inputs are refused before any work
@@ -84,13 +85,23 @@ def _shrink(ink, longest_side):
 
 
 def _digit_mask(ink):
-    """Binary ink without stray dots, or None if nothing is drawn."""
+    """Binary ink without stray dots, or None if nothing is drawn.
+
+    A stray dot (a tap of the pen) is a component either tiny next to the largest one, or a blob no
+    wider than two strokes; the separate pieces of real digits (a 5's bar, a 4's stem) are elongated.
+    """
     mask = ink > INK_THRESHOLD
     components, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 0:
         return None
     areas = np.bincount(components.ravel())[1:]
-    keep = np.flatnonzero(areas >= STRAY_DOT_FRACTION * areas.max()) + 1
+    largest = int(areas.argmax()) + 1
+    stroke = _stroke_width(components == largest)
+    keep = [largest]
+    for label, box in enumerate(ndimage.find_objects(components), start=1):
+        extent = max(box[0].stop - box[0].start, box[1].stop - box[1].start)
+        if label != largest and areas[label - 1] >= STRAY_DOT_FRACTION * areas.max() and extent > DOT_STROKES * stroke:
+            keep.append(label)
     return np.isin(components, keep)
 
 

@@ -7,7 +7,8 @@
 Model / train / evaluate / main, in that order.
 """
 import argparse
-import math
+import hashlib
+import os
 import platform
 import sys
 import time
@@ -31,6 +32,38 @@ RECIPES = {
 VALIDATION_SIZE = 5000
 SPEED_EVERY = 100  # batches between speed lines, as MXNet's Speedometer
 DRY_RUN_BATCHES = 3
+KVSTORES = ("device", "dist_sync", "dist_async")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where this process sits in a training job; a lone process is rank 0 of 1 with a local kvstore."""
+
+    kvstore: object = "device"  # "device", or an mx.kv.KVStore ("dist_sync" / "dist_async") from trainer/launch.py
+    rank: int = 0
+    workers: int = 1
+    servers: int = 0
+
+    @property
+    def distributed(self):
+        return self.workers > 1 or not isinstance(self.kvstore, str)
+
+    @property
+    def writes_files(self):
+        return self.rank == 0  # one writer: logs, metadata and checkpoints come from rank 0 only
+
+    def gradient_batch(self, batch_size):
+        """Samples behind one update: dist_sync servers sum every worker's gradient before updating."""
+        synchronous = self.distributed and "sync" in self.kvstore.type and "async" not in self.kvstore.type
+        return batch_size * self.workers if synchronous else batch_size
+
+    def shard(self, images, labels):
+        """This worker's equal share of the training set (equal, so sync workers take the same number of steps)."""
+        size = len(labels) // self.workers
+        return images[self.rank::self.workers][:size], labels[self.rank::self.workers][:size]
+
+
+SINGLE_PROCESS = Cluster()
 
 
 class UsageError(RuntimeError):
@@ -66,41 +99,67 @@ def create_network(settings, devices):
     return net
 
 
-def create_trainer(net, settings, kvstore="device"):
+def create_loss():
+    """Softmax cross-entropy, hybridized: one cached operator instead of several small ones per batch."""
+    loss = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    loss.hybridize(static_alloc=True, static_shape=True)
+    return loss
+
+
+class BatchMetrics(mx.gluon.HybridBlock):
+    """(logits (B, 10), labels (B,), losses (B,)) -> [correct predictions, summed loss], as one cached operator."""
+
+    def hybrid_forward(self, F, logits, labels, losses):
+        correct = F.sum(F.argmax(logits, axis=1) == labels, keepdims=True)
+        return F.concat(correct, F.sum(losses, keepdims=True), dim=0)
+
+
+def create_batch_metrics():
+    metrics = BatchMetrics()
+    metrics.hybridize(static_alloc=True, static_shape=True)
+    return metrics
+
+
+def create_trainer(net, settings, steps_per_epoch, kvstore="device"):
+    """Adam with linear warm-up then cosine decay to zero, as an MXNet LR scheduler.
+
+    The schedule lives inside the optimizer, so it also runs where the optimizer runs: on the
+    parameter servers in distributed training (Trainer.set_learning_rate would only reach workers).
+    """
+    total_steps = max(1, settings.epochs * steps_per_epoch)
+    warmup_steps = min(int(settings.warmup_epochs * steps_per_epoch), total_steps - 1)
+    schedule = mx.lr_scheduler.CosineScheduler(max_update=total_steps, base_lr=settings.lr, final_lr=0.0,
+                                               warmup_steps=warmup_steps, warmup_begin_lr=0.0)
     return mx.gluon.Trainer(
         net.collect_params(),
         "adam",
-        {"learning_rate": settings.lr, "wd": settings.weight_decay},
+        {"learning_rate": settings.lr, "wd": settings.weight_decay, "lr_scheduler": schedule},
         kvstore=kvstore,
     )
-
-
-def learning_rate_at(step, total_steps, warmup_steps, peak):
-    """Linear warm-up to `peak`, then cosine decay to zero at the last step."""
-    if step < warmup_steps:
-        return peak * (step + 1) / warmup_steps
-    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-    return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
 # ---------------------------------------------------------------------------------------------- train
 
 
-def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_lines, show_progress=True):
+def steps_per_epoch(sample_count, settings):
+    """Full batches per epoch (the last partial batch is dropped so every batch has the same shape)."""
+    batches = max(1, sample_count // settings.batch_size)
+    return min(batches, DRY_RUN_BATCHES) if settings.dry_run else batches
+
+
+def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_lines, show_progress=True,
+                gradient_batch=None):
     """One pass over the (shuffled, augmented) training arrays. Returns (accuracy, loss, samples/s).
 
     images: NDArray (N, 1, 28, 28) in [0, 1] on devices[0]; labels: NDArray (N,) on devices[0].
-    The last partial batch is dropped so every batch has the same shape (static graph).
+    gradient_batch: samples behind one update (default: the batch size; more when workers' gradients are summed).
     """
-    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    loss_fn = create_loss()
     rng = np.random.default_rng([settings.seed, epoch])  # per-epoch stream: resuming replays it exactly
-    batches = len(labels) // settings.batch_size
-    if settings.dry_run:
-        batches = min(batches, DRY_RUN_BATCHES)
-    steps_per_epoch = max(1, len(labels) // settings.batch_size)
+    batches = steps_per_epoch(len(labels), settings)
+    metrics = create_batch_metrics()
     order = mx.nd.array(rng.permutation(len(labels)), ctx=devices[0], dtype="int64")
-    correct = mx.nd.zeros(1, ctx=devices[0])
-    loss_sum = mx.nd.zeros(1, ctx=devices[0])
+    totals = mx.nd.zeros(2, ctx=devices[0])  # [correct predictions, summed loss], kept on the device
     progress = _progress_bar(batches, f"{settings.model} epoch {epoch}/{settings.epochs}", show_progress)
     started = window_started = time.time()
     for batch in range(batches):
@@ -109,30 +168,27 @@ def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_line
         y = mx.nd.take(labels, index)  # (B,)
         if settings.augment:
             x = augment.augment_batch(x, rng)
-        step = (epoch - 1) * steps_per_epoch + batch
-        trainer.set_learning_rate(learning_rate_at(
-            step, settings.epochs * steps_per_epoch, settings.warmup_epochs * steps_per_epoch, settings.lr))
         x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
         y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
         with mx.autograd.record():
             outputs = [net(part) for part in x_parts]
             losses = [loss_fn(output, part) for output, part in zip(outputs, y_parts)]
         mx.autograd.backward(losses)
-        trainer.step(settings.batch_size)
+        trainer.step(gradient_batch or settings.batch_size)
         for output, part, loss in zip(outputs, y_parts, losses):
             # Accumulate on the device; reading a number back would stall the pipeline every batch.
-            correct += (output.argmax(axis=1) == part).sum().as_in_context(devices[0])
-            loss_sum += loss.sum().as_in_context(devices[0])
+            totals += metrics(output, part, loss).as_in_context(devices[0])
         if (batch + 1) % SPEED_EVERY == 0:
             seen = (batch + 1) * settings.batch_size
             speed = SPEED_EVERY * settings.batch_size / (time.time() - window_started)
-            running_accuracy = correct.asscalar() / seen
+            running_accuracy = totals[0].asscalar() / seen
             log_lines.append(training_log.format_speed_line(epoch, batch + 1, speed, running_accuracy))
             progress.set_postfix(acc=f"{running_accuracy:.4f}", speed=f"{speed:,.0f}/s")
             window_started = time.time()
         progress.update(1)
     seen = max(1, batches * settings.batch_size)
-    accuracy, loss = correct.asscalar() / seen, loss_sum.asscalar() / seen
+    correct, loss_sum = totals.asnumpy()
+    accuracy, loss = correct / seen, loss_sum / seen
     progress.close()
     return accuracy, loss, seen / (time.time() - started)
 
@@ -149,7 +205,7 @@ def _progress_bar(total, description, enabled):
 
 def evaluate(net, images, labels, device, batch_size=1000):
     """Mean accuracy and cross-entropy over numpy arrays, plus the predicted classes (N,)."""
-    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    loss_fn = create_loss()
     predictions, loss_total = [], 0.0
     for start in range(0, len(labels), batch_size):
         x = mx.nd.array(images[start:start + batch_size], ctx=device)
@@ -186,7 +242,7 @@ def test_report(net, images, labels, device):
 # ----------------------------------------------------------------------------------------------- main
 
 
-def describe_run(settings, net, devices, seconds, epochs_completed, history, extra=None):
+def describe_run(settings, net, devices, seconds, epochs_completed, history, cluster=SINGLE_PROCESS):
     """The self-description stored as NAME.json next to the exported network."""
     paths = checkpoint.checkpoint_paths(".", settings.model)
     finished = epochs_completed >= settings.epochs
@@ -213,6 +269,9 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, ext
             "epochs_completed": epochs_completed,
             "finished": finished,
             "devices": [str(device) for device in devices],
+            "kvstore": cluster.kvstore if isinstance(cluster.kvstore, str) else cluster.kvstore.type,
+            "workers": cluster.workers,
+            "servers": cluster.servers,
             "seconds": round(seconds, 1),
             "mxnet_version": mx.__version__,
             "numpy_version": np.__version__,
@@ -224,28 +283,38 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, ext
             "validation_loss": history[-1]["validation_loss"] if history else None,
         },
     }
-    if extra:
-        metadata.update(extra)
     return metadata
 
 
-def train_model(settings, data, out_dir, devices, resume=False, show_progress=True, kvstore="device"):
+def parameter_digest(net):
+    """SHA-256 over every parameter's bytes: equal digests mean bit-identical weights."""
+    digest = hashlib.sha256()
+    for name, param in sorted(net.collect_params().items()):
+        digest.update(name.encode())
+        digest.update(param.data().asnumpy().tobytes())
+    return digest.hexdigest()
+
+
+def train_model(settings, data, out_dir, devices, resume=False, show_progress=True, cluster=SINGLE_PROCESS):
     """Train one model on `data` = (train_x, train_y, test_x, test_y) numpy arrays; write its checkpoint files.
 
     After every finished epoch the resume state, exported network, log and metadata are
     rewritten atomically, so an interrupted run keeps its last epoch and continues with resume=True.
-    Returns the final metadata dict.
+    In a distributed job each worker trains on its shard and only rank 0 writes files.
+    Returns the final metadata dict (None on workers other than rank 0).
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = checkpoint.checkpoint_paths(out_dir, settings.model)
     train_x, train_y, test_x, test_y = data
     train_x, train_y, val_x, val_y = mnist.split_validation(train_x, train_y, settings.validation_size, settings.seed)
+    train_x, train_y = cluster.shard(train_x, train_y)
     if settings.dry_run:  # a smoke test: a few batches, a slice of the evaluation sets
         val_x, val_y, test_x, test_y = val_x[:200], val_y[:200], test_x[:500], test_y[:500]
+    if cluster.writes_files:
+        out_dir.mkdir(parents=True, exist_ok=True)
 
     net = create_network(settings, devices)
-    trainer = create_trainer(net, settings, kvstore)
+    trainer = create_trainer(net, settings, steps_per_epoch(len(train_y), settings), cluster.kvstore)
     log_lines, history, seconds, first_epoch = [], [], 0.0, 1
     if resume and paths.resume.is_file():
         progress = checkpoint.load_resume_state(out_dir, settings.model, net, trainer)
@@ -263,29 +332,40 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
 
     images = mx.nd.array(train_x, ctx=devices[0])
     labels = mx.nd.array(train_y, ctx=devices[0], dtype="float32")
+    who = f"{settings.model} (rank {cluster.rank} of {cluster.workers} workers)" if cluster.distributed else settings.model
     for epoch in range(first_epoch, settings.epochs + 1):
         started = time.time()
-        train_accuracy, train_loss, speed = train_epoch(
-            net, trainer, images, labels, epoch, settings, devices, log_lines, show_progress)
+        train_accuracy, train_loss, speed = train_epoch(net, trainer, images, labels, epoch, settings, devices,
+                                                        log_lines, show_progress, cluster.gradient_batch(settings.batch_size))
+        if not cluster.writes_files:  # the others train in lockstep; rank 0 evaluates and writes
+            print(f"{who} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
+                  f" | {time.time() - started:.1f} s, {speed:,.0f} samples/s", flush=True)
+            continue
         val_accuracy, val_loss, _ = evaluate(net, val_x, val_y, devices[0])
         elapsed = time.time() - started
         seconds += elapsed
         log_lines += training_log.format_epoch_lines(epoch, train_accuracy, train_loss, val_accuracy, val_loss, elapsed)
         history.append({"epoch": epoch, "validation_accuracy": round(val_accuracy, 6), "validation_loss": round(val_loss, 6)})
-        print(f"{settings.model} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
+        print(f"{who} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
               f" | val acc {val_accuracy:.4f} loss {val_loss:.4f} | {elapsed:.1f} s, {speed:,.0f} samples/s", flush=True)
 
-        # The resume state is the source of truth, so it is written first; the rest follows it.
-        checkpoint.save_resume_state(out_dir, settings.model, net, trainer, {
-            "settings": asdict(settings), "epochs_completed": epoch, "seconds": seconds,
-            "history": history, "log_lines": log_lines,
-        })
+        if not cluster.distributed:  # optimiser state lives on the parameter servers in a distributed job
+            # The resume state is the source of truth, so it is written first; the rest follows it.
+            checkpoint.save_resume_state(out_dir, settings.model, net, trainer, {
+                "settings": asdict(settings), "epochs_completed": epoch, "seconds": seconds,
+                "history": history, "log_lines": log_lines,
+            })
         checkpoint.export_network(net, out_dir, settings.model)
         checkpoint.atomic_write(paths.log, "\n".join(log_lines) + "\n")
-        checkpoint.write_metadata(out_dir, settings.model, describe_run(settings, net, devices, seconds, epoch, history))
+        checkpoint.write_metadata(out_dir, settings.model,
+                                  describe_run(settings, net, devices, seconds, epoch, history, cluster))
 
+    if cluster.distributed:
+        print(f"{who}: final parameters sha256 {parameter_digest(net)}", flush=True)
+    if not cluster.writes_files:
+        return None
     report = test_report(net, test_x, test_y, devices[0])
-    metadata = describe_run(settings, net, devices, seconds, settings.epochs, history)
+    metadata = describe_run(settings, net, devices, seconds, settings.epochs, history, cluster)
     metadata["evaluation"].update(report)
     checkpoint.write_metadata(out_dir, settings.model, metadata)
     paths.resume.unlink(missing_ok=True)  # finished: nothing left to resume
@@ -332,6 +412,8 @@ def parse_args(argv=None):
                         help="where checkpoints and logs go")
     parser.add_argument("--gpus", default=None, help="e.g. 0 or 0,1, or 'cpu' (default: every GPU present, else CPU)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    parser.add_argument("--kvstore", default="device", choices=KVSTORES,
+                        help="dist_* trains as one worker of a parameter-server job started by trainer/launch.py")
     parser.add_argument("--dry-run", action="store_true", help=f"smoke test: 1 epoch of {DRY_RUN_BATCHES} batches")
     args = parser.parse_args(argv)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
@@ -342,6 +424,17 @@ def parse_args(argv=None):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be at least 1")
     return args
+
+
+def join_cluster(kvstore):
+    """'device' -> this process alone; 'dist_*' -> this worker's place in the job trainer/launch.py started."""
+    if kvstore == "device":
+        return SINGLE_PROCESS
+    if os.environ.get("DMLC_ROLE") != "worker":
+        raise UsageError(f"--kvstore {kvstore} runs as a worker of a distributed job; start it with "
+                         f"`python trainer/launch.py --local --workers 2 -- python trainer/train.py --kvstore {kvstore}`")
+    store = mx.kv.create(kvstore)  # connects to the scheduler named by DMLC_PS_ROOT_URI / DMLC_PS_ROOT_PORT
+    return Cluster(store, store.rank, store.num_workers, int(os.environ.get("DMLC_NUM_SERVER", "0")))
 
 
 def settings_for(name, args):
@@ -363,17 +456,23 @@ def settings_for(name, args):
 def main(argv=None):
     args = parse_args(argv)
     try:
+        if args.resume and args.kvstore != "device":
+            raise UsageError("--resume works for single-process training only: in a distributed job the optimiser"
+                             " state lives on the parameter servers")
         devices = pick_devices(args.gpus)
+        cluster = join_cluster(args.kvstore)
         data = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))
     except (UsageError, mnist.DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"training {', '.join(args.models)} on {', '.join(str(device) for device in devices)};"
-          f" writing to {args.out_dir}")
+    if cluster.writes_files:
+        print(f"training {', '.join(args.models)} on {', '.join(str(device) for device in devices)}"
+              + (f" as {cluster.workers} workers with {cluster.servers} servers ({args.kvstore})" if cluster.distributed else "")
+              + f"; writing to {args.out_dir}", flush=True)
     for name in args.models:
         try:
             train_model(settings_for(name, args), data, args.out_dir, devices, resume=args.resume,
-                        show_progress=sys.stderr.isatty())
+                        show_progress=sys.stderr.isatty(), cluster=cluster)
         except KeyboardInterrupt:
             print(f"\ninterrupted: {name}'s last finished epoch is saved in {args.out_dir}; "
                   "continue with the same command plus --resume", file=sys.stderr)
