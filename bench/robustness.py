@@ -20,12 +20,7 @@ from demo.inference import DEFAULT_CHECKPOINTS, ModelStore  # noqa: E402
 from demo.preprocess import canvas_to_mnist  # noqa: E402
 from trainer import mnist  # noqa: E402
 from trainer.mxnet_shim import mx  # noqa: E402
-
-
-def clean_accuracy(net, images, labels):
-    predicted = np.concatenate([net(mx.nd.array(images[start:start + 1000])).asnumpy().argmax(axis=1)
-                                for start in range(0, len(labels), 1000)])
-    return (predicted == labels).mean()
+from trainer.train import evaluate  # noqa: E402
 
 
 def main():
@@ -58,9 +53,8 @@ def main():
     print(f"\n{'model':<7} {'clean':>8} {'redrawn':>8} {'drop':>7}   " + "   ".join(groups))
     for name in names:
         net = store.models[name].net
-        clean = clean_accuracy(net, images[chosen], labels[chosen])
-        predicted = np.concatenate([net(mx.nd.array(redrawn[start:start + 1000])).asnumpy().argmax(axis=1)
-                                    for start in range(0, len(redrawn), 1000)])
+        clean, _, _ = evaluate(net, images[chosen], labels[chosen], mx.cpu())
+        _, _, predicted = evaluate(net, redrawn, labels[chosen], mx.cpu())
         correct = predicted == labels[chosen]
         by_group = "   ".join(f"{100 * correct[mask].mean():>{len(group)}.2f}" for group, mask in groups.items())
         print(f"{name:<7} {100 * clean:>7.2f}% {100 * correct.mean():>7.2f}% {100 * (clean - correct.mean()):>6.2f}"

@@ -155,8 +155,10 @@ def launch_options(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Draw a digit and watch MLP and LeNet read it.",
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve your local network")
-    parser.add_argument("--port", type=int, default=7860)
+    # Hosting platforms (Hugging Face Spaces) say where to listen through Gradio's own variables.
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="0.0.0.0 to serve your local network")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     parser.add_argument("--checkpoints", default=str(store.folder), help="folder written by trainer/train.py")
     args = parser.parse_args(argv)

@@ -7,10 +7,10 @@ canvas, small or large, with a thin or fat brush; `canvas_to_mnist` undoes all o
     ink (H, W) in [0, 1]
       -> find the digit on a shrunk copy            (cheap block mean; keeps latency flat for big canvases)
       -> crop it from the full-resolution ink        (tiny digits keep their detail), shrink to <= WORK_SIZE
-      -> drop stray dots                            (connected components far smaller than the digit)
+      -> drop stray dots, on both copies            (small components, and blobs no wider than two strokes)
       -> re-stroke to MNIST's stroke width          (distance transforms on the binary ink)
       -> fit the longer side to 20 px, anti-aliased
-      -> paste into 28x28 with the centre of mass at (14, 14)
+      -> paste into 28x28 with the centre of mass at (14, 14), sub-pixel
       -> float32 (1, 1, 28, 28) in [0, 1]
 """
 import numpy as np

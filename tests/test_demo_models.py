@@ -9,6 +9,8 @@ from demo import app
 from demo.inference import DEFAULT_CHECKPOINTS, ModelStore
 from demo.preprocess import canvas_to_mnist
 from trainer import checkpoint
+from trainer.mxnet_shim import mx
+from trainer.train import evaluate
 
 
 def test_shipped_checkpoints_load_with_their_metadata():
@@ -24,19 +26,9 @@ def test_shipped_checkpoints_reach_the_promised_test_accuracy(mnist_test_set):
     images, labels = mnist_test_set
     store = ModelStore(DEFAULT_CHECKPOINTS)
     for name, required in (("mlp", 0.987), ("lenet", 0.995)):
-        net = store.models[name].net
-        predicted = np.concatenate([net(app_batch).asnumpy().argmax(axis=1)
-                                    for app_batch in _batches(images)])
-        accuracy = (predicted == labels).mean()
+        accuracy, _, _ = evaluate(store.models[name].net, images, labels, mx.cpu())
         assert accuracy >= required, (name, accuracy)
         assert accuracy == pytest.approx(store.models[name].metadata["evaluation"]["test_accuracy"], abs=1e-6)
-
-
-def _batches(images, size=1000):
-    from trainer.mxnet_shim import mx
-
-    for start in range(0, len(images), size):
-        yield mx.nd.array(images[start:start + size])
 
 
 def test_predict_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set):

@@ -19,9 +19,9 @@ DIGEST = re.compile(r"\[(worker \d)\] mlp \(rank \d of 2 workers\): final parame
 RANK_0 = re.compile(r"\[(worker \d)\] mlp \(rank 0 of 2 workers\)")
 
 
-def launch_command(out_dir, *train_flags, workers=2):
-    return [sys.executable, "trainer/launch.py", "--local", "--workers", str(workers), "--servers", "1",
-            "--port", str(free_port()), "--", "python", "trainer/train.py", "--kvstore", "dist_sync",
+def launch_command(out_dir, *train_flags, kvstore="dist_sync"):
+    return [sys.executable, "trainer/launch.py", "--local", "--workers", "2", "--servers", "1",
+            "--port", str(free_port()), "--", "python", "trainer/train.py", "--kvstore", kvstore,
             "--models", "mlp", "--no-augment", "--out-dir", str(out_dir), *train_flags]
 
 
@@ -57,19 +57,30 @@ def test_two_workers_end_with_identical_weights_and_rank_0_alone_writes(tmp_path
     assert_all_gone(pids_in(result.stdout))
 
 
-def test_a_killed_worker_stops_the_whole_job_cleanly(tmp_path, mnist_dir):
-    launcher = subprocess.Popen(launch_command(tmp_path, "--epochs", "30"), cwd=REPO,
+def test_an_asynchronous_job_trains_and_rank_0_writes(tmp_path, mnist_dir):
+    result = subprocess.run(launch_command(tmp_path, "--dry-run", kvstore="dist_async"), cwd=REPO,
+                            env={**os.environ, "MNIST_DIR": str(mnist_dir)}, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    metadata = json.loads((tmp_path / "mlp.json").read_text())
+    assert metadata["training"]["kvstore"] == "dist_async" and metadata["training"]["finished"]
+    assert len(DIGEST.findall(result.stdout)) == 2  # both workers finished
+
+
+def start_long_job(out_dir, mnist_dir):
+    """A 30-epoch job, returned once its first epoch is done: (launcher process, {name: pid})."""
+    launcher = subprocess.Popen(launch_command(out_dir, "--epochs", "30"), cwd=REPO,
                                 env={**os.environ, "MNIST_DIR": str(mnist_dir)},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen, deadline = [], time.time() + 120
-    while time.time() < deadline:  # wait until training is under way, then kill worker 1
-        line = launcher.stdout.readline()
-        seen.append(line)
-        if "epoch  1/30" in line:
-            break
-    pids = pids_in("".join(seen))
+    while time.time() < deadline and "epoch  1/30" not in (seen[-1] if seen else ""):
+        seen.append(launcher.stdout.readline())
+    return launcher, pids_in("".join(seen))
+
+
+def test_a_killed_worker_stops_the_whole_job_cleanly(tmp_path, mnist_dir):
+    launcher, pids = start_long_job(tmp_path, mnist_dir)
     os.kill(pids["worker 1"], signal.SIGKILL)
-    rest, errors = launcher.communicate(timeout=60)
+    _, errors = launcher.communicate(timeout=60)
 
     assert launcher.returncode != 0
     assert f"worker 1 (pid {pids['worker 1']}) was killed by SIGKILL; stopping the job" in errors
@@ -77,6 +88,15 @@ def test_a_killed_worker_stops_the_whole_job_cleanly(tmp_path, mnist_dir):
     assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]  # no temporary files
     for metadata in tmp_path.glob("*.json"):
         json.loads(metadata.read_text())  # whatever was written is whole
+
+
+def test_ctrl_c_on_the_launcher_stops_every_process(tmp_path, mnist_dir):
+    launcher, pids = start_long_job(tmp_path, mnist_dir)
+    launcher.send_signal(signal.SIGINT)
+    _, errors = launcher.communicate(timeout=60)
+    assert launcher.returncode == 130
+    assert "launch: interrupted; stopping" in errors
+    assert_all_gone(pids)
 
 
 def test_dist_kvstore_outside_a_launched_job_is_a_clear_error():

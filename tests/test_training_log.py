@@ -41,3 +41,15 @@ def test_an_interrupted_epoch_is_parsed_but_not_finished():
 
 def test_free_text_and_garbage_are_ignored():
     assert parse_log("hello\nEpoch[x] Train-accuracy=oops\n\x00\n") == []
+
+
+def test_classic_regexes_on_the_shipped_logs_find_every_epoch():
+    from demo.inference import DEFAULT_CHECKPOINTS
+    from trainer.checkpoint import read_metadata
+
+    for name in ("mlp", "lenet"):
+        text = (DEFAULT_CHECKPOINTS / f"{name}.log").read_text()
+        epochs = read_metadata(DEFAULT_CHECKPOINTS, name)["training"]["epochs"]
+        assert len(CLASSIC_TRAIN.findall(text)) == epochs
+        assert len(CLASSIC_VALIDATION.findall(text)) == epochs
+        assert len(finished_epochs(parse_log(text))) == epochs

@@ -156,15 +156,14 @@ def run_local(plan, workers):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                                      usage="%(prog)s (--local | --hosts H1,H2,...) [options] -- COMMAND ...")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--local", action="store_true", help="run every process on this machine (127.0.0.1)")
     where.add_argument("--hosts", help="comma-separated hosts: print the command for each process instead")
-    parser.add_argument("--workers", type=int, default=2, help="training processes")
-    parser.add_argument("--servers", type=int, default=1, help="parameter-server processes")
+    parser.add_argument("--workers", type=int, default=2, help="training processes (default: 2)")
+    parser.add_argument("--servers", type=int, default=1, help="parameter-server processes (default: 1)")
     parser.add_argument("--scheduler-host", default=None, help="default: 127.0.0.1 with --local, else the first host")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="scheduler port")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"scheduler port (default: {DEFAULT_PORT})")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the worker command, after --")
     args = parser.parse_args(argv)
     args.command = args.command[1:] if args.command[:1] == ["--"] else args.command

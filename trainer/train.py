@@ -19,6 +19,7 @@ if __package__ in (None, ""):  # run as `python trainer/train.py`: make the repo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
+from tqdm import tqdm
 
 from trainer import augment, checkpoint, mnist, training_log
 from trainer.models import MODELS, build_model, count_parameters
@@ -54,7 +55,7 @@ class Cluster:
 
     def gradient_batch(self, batch_size):
         """Samples behind one update: dist_sync servers sum every worker's gradient before updating."""
-        synchronous = self.distributed and "sync" in self.kvstore.type and "async" not in self.kvstore.type
+        synchronous = self.distributed and "async" not in self.kvstore.type
         return batch_size * self.workers if synchronous else batch_size
 
     def shard(self, images, labels):
@@ -194,8 +195,6 @@ def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_line
 
 
 def _progress_bar(total, description, enabled):
-    from tqdm import tqdm
-
     return tqdm(total=total, desc=description, unit="batch", leave=False, disable=not enabled,
                 dynamic_ncols=True, file=sys.stderr)
 
@@ -393,27 +392,30 @@ def pick_devices(gpus_flag):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     recipe = ", ".join(f"{name} {values['epochs']}" for name, values in RECIPES.items())
-    parser.add_argument("--models", default="mlp,lenet", help=f"comma-separated, from: {', '.join(MODELS)}")
+    peak = ", ".join(f"{name} {values['lr']}" for name, values in RECIPES.items())
+    parser.add_argument("--models", default="mlp,lenet", help=f"comma-separated, from: {', '.join(MODELS)} (default: both)")
     parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default per model: {recipe})")
-    parser.add_argument("--batch-size", type=int, default=128, help="images per step, split across devices")
-    parser.add_argument("--lr", type=float, default=None, help="peak learning rate (default per model: "
-                        + ", ".join(f"{name} {values['lr']}" for name, values in RECIPES.items()) + ")")
-    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty")
-    parser.add_argument("--warmup-epochs", type=float, default=1.0, help="linear learning-rate warm-up")
-    parser.add_argument("--no-augment", dest="augment", action="store_false", help="train on the plain images")
-    parser.add_argument("--seed", type=int, default=42, help="seeds weights, validation split, shuffling, augmentation")
-    parser.add_argument("--validation-size", type=int, default=VALIDATION_SIZE, help="training images held out")
-    parser.add_argument("--data-dir", default=None, help="folder with the MNIST IDX files (default: $MNIST_DIR, "
+    parser.add_argument("--batch-size", type=int, default=128, help="images per step, split across devices (default: 128)")
+    parser.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default per model: {peak})")
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (default: 0)")
+    parser.add_argument("--warmup-epochs", type=float, default=1.0, help="linear learning-rate warm-up (default: 1)")
+    parser.add_argument("--no-augment", dest="augment", action="store_false",
+                        help="train on the plain images (default: augment)")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="seeds weights, validation split, shuffling, augmentation (default: 42)")
+    parser.add_argument("--validation-size", type=int, default=VALIDATION_SIZE,
+                        help=f"training images held out for validation (default: {VALIDATION_SIZE})")
+    parser.add_argument("--data-dir", default=None, help="folder with the four MNIST IDX files (default: $MNIST_DIR, "
                         "else Gluon's download folder)")
     parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent.parent / "checkpoints"),
-                        help="where checkpoints and logs go")
+                        help="where checkpoints and logs go (default: checkpoints/)")
     parser.add_argument("--gpus", default=None, help="e.g. 0 or 0,1, or 'cpu' (default: every GPU present, else CPU)")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last finished epoch")
     parser.add_argument("--kvstore", default="device", choices=KVSTORES,
-                        help="dist_* trains as one worker of a parameter-server job started by trainer/launch.py")
+                        help="dist_* trains as one worker of a parameter-server job started by trainer/launch.py "
+                             "(default: device, a single process)")
     parser.add_argument("--dry-run", action="store_true", help=f"smoke test: 1 epoch of {DRY_RUN_BATCHES} batches")
     args = parser.parse_args(argv)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
