@@ -20,8 +20,9 @@ from trainer.mxnet_shim import mx  # noqa: E402
 
 
 def bare_loop(net, trainer, images, labels, batch_size):
-    """The least a training loop can do: slice, forward, loss (the trainer's), backward, step."""
-    loss_fn = train.create_loss()
+    """The least a training loop can do: slice, forward, loss, backward, step (all hybridized, as the trainer)."""
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    loss_fn.hybridize(static_alloc=True, static_shape=True)
     for start in range(0, len(labels) - batch_size + 1, batch_size):
         x, y = images[start:start + batch_size], labels[start:start + batch_size]
         with mx.autograd.record():
@@ -31,16 +32,20 @@ def bare_loop(net, trainer, images, labels, batch_size):
     mx.nd.waitall()
 
 
-def samples_per_second(run, samples, repeats):
-    """Best of `repeats` timed runs, after one warm-up run."""
-    run()
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
+def samples_per_second(runs, samples, repeats):
+    """{name: best samples/s} for named runs, timed in turns (run A, run B, run A, ...) after one warm-up
+    each, so that the machine's drift during the benchmark affects every run alike."""
+    best = {name: float("inf") for name in runs}
+    for name, run in runs.items():
         run()
-        mx.nd.waitall()
-        best = min(best, time.perf_counter() - started)
-    return samples / best
+    for _ in range(repeats):
+        for name, run in runs.items():
+            mx.nd.waitall()
+            started = time.perf_counter()
+            run()
+            mx.nd.waitall()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return {name: samples / seconds for name, seconds in best.items()}
 
 
 def measure(name, images_np, labels_np, batch_size, repeats):
@@ -50,24 +55,23 @@ def measure(name, images_np, labels_np, batch_size, repeats):
     images, labels = mx.nd.array(images_np), mx.nd.array(labels_np, dtype="float32")
     samples = (len(labels_np) // batch_size) * batch_size
     steps = train.steps_per_epoch(len(labels_np), settings)
-    results = {}
+    runs = {}
     for label, augment in (("trainer", False), ("trainer+augment", True)):
         net = train.create_network(settings, [device])
         trainer = train.create_trainer(net, settings, steps)
         run_settings = replace(settings, augment=augment)
-        results[label] = samples_per_second(
-            lambda: train.train_epoch(net, trainer, images, labels, 1, run_settings, [device], [], show_progress=False),
-            samples, repeats)
-    net = train.create_network(settings, [device])
-    trainer = train.create_trainer(net, settings, steps)
-    results["bare"] = samples_per_second(lambda: bare_loop(net, trainer, images, labels, batch_size), samples, repeats)
-    return results
+        runs[label] = (lambda net=net, trainer=trainer, run_settings=run_settings: train.train_epoch(
+            net, trainer, images, labels, 1, run_settings, [device], [], show_progress=False))
+    bare_net = train.create_network(settings, [device])
+    bare_trainer = train.create_trainer(bare_net, settings, steps)
+    runs["bare"] = lambda: bare_loop(bare_net, bare_trainer, images, labels, batch_size)
+    return samples_per_second(runs, samples, repeats)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mlp-samples", type=int, default=55_000, help="one epoch of the 55,000 training images")
     parser.add_argument("--lenet-samples", type=int, default=6_400)
     args = parser.parse_args()

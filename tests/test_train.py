@@ -123,3 +123,15 @@ def test_cli_dry_run_on_real_mnist_writes_loadable_checkpoints(tmp_path, mnist_d
         logits = load_exported(tmp_path, name)(mx.nd.array(test_x[:8])).asnumpy()
         assert logits.shape == (8, 10) and np.isfinite(logits).all()
         assert "Epoch[1] Train-accuracy=" in (tmp_path / f"{name}.log").read_text()
+
+
+def test_epoch_metrics_equal_an_independent_evaluation_when_weights_stay_fixed(synthetic_data):
+    images, labels = synthetic_data[0][:640], synthetic_data[1][:640]  # 20 full batches of 32
+    settings = small_settings("mlp", lr=0.0, epochs=1)  # learning rate 0: the network never changes
+    net = train.create_network(settings, [mx.cpu()])
+    trainer = train.create_trainer(net, settings, train.steps_per_epoch(len(labels), settings))
+    accuracy, loss, _ = train.train_epoch(net, trainer, mx.nd.array(images), mx.nd.array(labels, dtype="float32"),
+                                          1, settings, [mx.cpu()], [], show_progress=False)
+    expected_accuracy, expected_loss, _ = train.evaluate(net, images, labels, mx.cpu())
+    assert accuracy == pytest.approx(expected_accuracy, abs=1e-9)
+    assert loss == pytest.approx(expected_loss, rel=1e-5)
