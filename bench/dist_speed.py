@@ -4,8 +4,8 @@
 
 Each configuration trains one epoch without augmentation through the real entry points
 (trainer/train.py, trainer/launch.py). Throughput of a job = the sum of its workers' samples/second.
-On one small machine every worker, server and the scheduler share the same cores, so this measures
-the parameter server's overhead, not a speed-up: that comes from adding machines (see README).
+On one small machine every worker, server and the scheduler share the same cores: this shows the
+parameter server's overhead, not the speed-up that adding machines brings (see README).
 """
 import argparse
 import os
@@ -45,7 +45,8 @@ def main():
                              "--port", str(args.port), "--", *train, "--kvstore", "dist_sync"])
                 setup = f"{workers} worker{'s' if workers > 1 else ''} + 1 server (dist_sync)"
                 print(f"{model:<6} {setup:<32} {speed:>10,.0f} {speed / single:>10.2f}", flush=True)
-    print(f"\n({os.cpu_count()} CPU cores shared by every process: this measures overhead, not speed-up)")
+    print(f"\n({os.cpu_count()} CPU cores shared by every process. Where several workers beat one process here,"
+          " one process was leaving cores idle; the parameter server's own cost shows in the 1-worker row.)")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 Callbacks first, then the declarative layout; the models load once, from local files only.
 """
 import argparse
+import base64
+import io
 import os
 import sys
 from pathlib import Path
@@ -29,7 +31,8 @@ from trainer.models import MODELS  # noqa: E402
 PIL.Image.MAX_IMAGE_PIXELS = MAX_CANVAS_PIXELS // 2
 MAX_UPLOAD = "5mb"
 QUEUE_SIZE = 64
-SEEN_SCALE = 8  # "what the model sees": 28x28 shown as 224x224 with crisp pixels
+SEEN_SIZE_PX = 224  # "what the models see": the 28x28 input shown 8x enlarged, with crisp pixels
+SEEN_PLACEHOLDER = '<p class="seen-empty">The 28x28 image the models receive appears here.</p>'
 TITLES = {"mlp": "MLP (dense 128-64-10)", "lenet": "LeNet (2 conv + 2 dense)"}
 PROMPT = "✏️ Draw a digit"
 # Gradio 6 opens the Sketchpad with no tool selected; pick the brush so people can draw at once.
@@ -57,6 +60,19 @@ def model_info(model, prediction=None):
     return " · ".join(parts)
 
 
+def input_preview(image):
+    """The (1, 1, 28, 28) model input as an inline PNG, enlarged by the browser without smoothing.
+
+    Inline (not a file in Gradio's cache): nothing is written to disk per prediction, and identical
+    drawings from concurrent users cannot race on one cached file.
+    """
+    buffer = io.BytesIO()
+    PIL.Image.fromarray((image[0, 0] * 255).round().astype(np.uint8)).save(buffer, format="PNG")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" width="{SEEN_SIZE_PX}" height="{SEEN_SIZE_PX}" '
+            'style="image-rendering: pixelated" alt="the 28x28 image the models receive">')
+
+
 def status_banner():
     problems = [model_info(model) for model in store.models.values() if model.net is None]
     return "\n\n".join(f"⚠️ {problem}" for problem in problems)
@@ -70,7 +86,7 @@ def predict(canvas):
         raise gr.Error(f"Could not read the drawing: {error}") from error
     if image is None:  # blank canvas: a prompt, never a guess
         infos = [model_info(store.models[name]) for name in MODELS]
-        return PROMPT, PROMPT, *infos, None
+        return PROMPT, PROMPT, *infos, SEEN_PLACEHOLDER
     predictions = store.predict(image)
     labels, infos = [], []
     for name in MODELS:
@@ -80,8 +96,7 @@ def predict(canvas):
         else:
             labels.append({str(digit): float(p) for digit, p in enumerate(prediction.probabilities)})
         infos.append(model_info(model, prediction))
-    seen = (image[0, 0] * 255).astype(np.uint8).repeat(SEEN_SCALE, axis=0).repeat(SEEN_SCALE, axis=1)
-    return *labels, *infos, seen
+    return *labels, *infos, input_preview(image)
 
 
 def training_page():
@@ -108,7 +123,8 @@ def reload_checkpoints():
     return training_page()
 
 
-with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False) as demo:
+# delete_cache: every hour, drop uploaded canvases older than an hour (a class drawing live adds many).
+with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
     gr.Markdown("# Draw a digit, watch two networks read it\n"
                 "Two networks trained on MNIST with Apache MXNet read your drawing as you draw. "
                 "The small picture shows exactly what they receive: your strokes cropped, scaled into a "
@@ -120,8 +136,8 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False) as d
                 sketchpad = drawing_pad()
                 clear_button = gr.ClearButton(sketchpad, value="Clear")
             with gr.Column(scale=2, min_width=240):
-                seen = gr.Image(label="What the models see (28x28, enlarged)", type="numpy", height=240,
-                                interactive=False, buttons=[], elem_id="seen")
+                gr.Markdown("**What the models see** (28x28, enlarged)")
+                seen = gr.HTML(SEEN_PLACEHOLDER, elem_id="seen")
         with gr.Row(equal_height=True):
             with gr.Column():
                 mlp_label = gr.Label(label="MLP", num_top_classes=3, elem_id="mlp-label")

@@ -1,8 +1,10 @@
 """The running app through its HTTP API, as gradio_client users (and the browser) reach it."""
-import numpy as np
-import pytest
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
 from gradio_client import Client, handle_file
 
 from conftest import save_png, seven
@@ -36,7 +38,19 @@ def test_predict_returns_both_labels_in_order_with_probabilities(client, tmp_pat
         assert confidences[0]["label"] == "7" and confidences[0]["confidence"] > 0.5
         assert [c["confidence"] for c in confidences] == sorted((c["confidence"] for c in confidences), reverse=True)
     assert "MLP" in mlp_info and "ms" in mlp_info and "LeNet" in lenet_info
-    assert seen  # the enlarged 28x28 input comes back as an image
+    assert seen.startswith('<img src="data:image/png;base64,')  # the 28x28 input, inline
+
+
+def test_concurrent_clients_sending_the_same_drawing_all_get_answers(app_url, tmp_path):
+    path = save_png(seven(), tmp_path / "seven.png")
+
+    def four_predictions(_):
+        client = Client(app_url, verbose=False)
+        return [predict(client, path)[1]["label"] for _ in range(4)]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [label for labels in pool.map(four_predictions, range(8)) for label in labels]
+    assert answers == ["7"] * 32
 
 
 def test_blank_canvas_returns_the_prompt(client, tmp_path):

@@ -20,14 +20,21 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(app_url)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    """A desktop-sized page shared by the tests below, in order: draw, clear, curves."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(app_url)
+    return page
 
 
 def draw_seven(page):
@@ -47,7 +54,6 @@ def draw_seven(page):
 
 
 def test_drawing_with_the_mouse_shows_both_predictions(page):
-    ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_selector('#sketchpad button[aria-label="Brush"]')
     page.wait_for_function("document.querySelector('#mlp-label').innerText.includes('Draw a digit')")
     draw_seven(page)
@@ -64,6 +70,30 @@ def test_clear_returns_to_the_prompt(page):
     page.get_by_role("button", name="Clear", exact=True).click()
     page.wait_for_function("document.querySelector('#mlp-label').innerText.includes('Draw a digit')", timeout=30_000)
     assert "%" not in page.locator("#lenet-label").inner_text()
+
+
+def test_drawing_with_a_finger_on_a_phone(browser, app_url):
+    """Touch events, as a phone sends them, dispatched through Chromium's DevTools protocol."""
+    phone = browser.new_context(viewport={"width": 412, "height": 915}, has_touch=True, is_mobile=True)
+    page = phone.new_page()
+    page.goto(app_url)
+    page.wait_for_selector('#sketchpad button[aria-label="Brush"]')
+    page.wait_for_function("document.querySelector('#lenet-label').innerText.includes('Draw a digit')")
+    box = page.locator("#sketchpad canvas").first.bounding_box()
+    finger = phone.new_cdp_session(page)
+    # A '1' down the middle. On a phone the square drawing area sits in the middle of a taller canvas
+    # element, and a stroke must start inside the drawing area.
+    x, middle, side = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, min(box["width"], box["height"])
+    points = [{"x": x, "y": middle + side * (step / 20 - 0.5) * 0.6, "id": 1} for step in range(21)]
+    finger.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+    for point in points[1:]:
+        finger.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        page.wait_for_timeout(16)  # a finger moves over several frames
+    finger.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_function("/%/.test(document.querySelector('#lenet-label').innerText)", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
+    assert re.search(r"\b1\b", page.locator("#lenet-label").inner_text().split("\n")[1])
+    phone.close()
 
 
 def test_training_curves_tab_shows_the_plots(page):

@@ -1,5 +1,10 @@
 """The demo's model store and predict callback, on the shipped checkpoints and on broken folders."""
+import base64
+import io
+import re
 import shutil
+
+import PIL.Image
 
 import numpy as np
 import pytest
@@ -49,7 +54,7 @@ def test_blank_canvas_shows_a_prompt_not_a_prediction():
     blank = {"background": None, "layers": [np.zeros((800, 800, 4), np.uint8)], "composite": None}
     mlp_label, lenet_label, _, _, seen = app.predict(blank)
     assert mlp_label == lenet_label == app.PROMPT
-    assert seen is None
+    assert seen == app.SEEN_PLACEHOLDER and "<img" not in seen
 
 
 def test_missing_checkpoints_are_reported_with_the_command_that_makes_them(tmp_path):
@@ -88,9 +93,11 @@ def test_what_the_model_sees_is_the_preprocessed_input_enlarged(mnist_test_set):
     layer = redraw(images[0, 0], np.random.default_rng(0)).layer
     value = {"background": None, "layers": [layer], "composite": None}
     seen = app.predict(value)[-1]
+    encoded = re.search(r'src="data:image/png;base64,([^"]+)"', seen).group(1)
+    shown = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(encoded))))
     expected = canvas_to_mnist(value)[0, 0]
-    assert seen.shape == (28 * app.SEEN_SCALE, 28 * app.SEEN_SCALE)
-    np.testing.assert_array_equal(seen[::app.SEEN_SCALE, ::app.SEEN_SCALE], (expected * 255).astype(np.uint8))
+    assert shown.shape == (28, 28)
+    np.testing.assert_array_equal(shown, (expected * 255).round().astype(np.uint8))
 
 
 def test_metadata_of_the_shipped_checkpoints_matches_the_files():
