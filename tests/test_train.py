@@ -135,3 +135,24 @@ def test_epoch_metrics_equal_an_independent_evaluation_when_weights_stay_fixed(s
     expected_accuracy, expected_loss, _ = train.evaluate(net, images, labels, mx.cpu())
     assert accuracy == pytest.approx(expected_accuracy, abs=1e-9)
     assert loss == pytest.approx(expected_loss, rel=1e-5)
+
+
+def test_sigterm_during_a_checkpoint_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "mlp.json"
+    target.write_text("previous")
+    script = (
+        "import os, signal, sys\n"
+        "from trainer import checkpoint, train\n"
+        "train.interrupt_on_sigterm()\n"
+        "try:\n"
+        f"    with checkpoint.atomic_path({str(target)!r}) as temporary:\n"
+        "        temporary.write_text('half')\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)  # as `kill` or the launcher would\n"
+        "        temporary.write_text('half, then the rest')\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    result = run_script("-c", script)
+    assert result.returncode == 130, result.stderr
+    assert target.read_text() == "previous"
+    assert [path.name for path in tmp_path.iterdir()] == ["mlp.json"]

@@ -103,13 +103,10 @@ def describe_exit(code):
     return f"exited with code {code}"
 
 
-def failed_process(job):
-    """The first process that ended badly. Exit code 0 is always fine: scheduler and servers exit 0 only
+def failed_processes(job):
+    """The processes that ended badly. Exit code 0 is always fine: scheduler and servers exit 0 only
     after the job's final barrier, which can be a moment before the workers' processes end."""
-    for name, process in job.processes.items():
-        if process.poll() not in (None, 0):
-            return name
-    return None
+    return [name for name, process in job.processes.items() if process.poll() not in (None, 0)]
 
 
 def supervise(job, workers):
@@ -117,11 +114,11 @@ def supervise(job, workers):
     worker_names = [f"worker {index}" for index in range(workers)]
     while True:
         time.sleep(0.2)
-        failed = failed_process(job)
-        if failed:
-            process = job.processes[failed]
-            others = ", ".join(name for name in job.running() if name != failed) or "nothing else"
-            print(f"launch: {failed} (pid {process.pid}) {describe_exit(process.poll())}; stopping the job ({others})",
+        failed = failed_processes(job)
+        if failed:  # one failure usually takes others down within the same moment: name them all
+            reasons = "; ".join(f"{name} (pid {job.processes[name].pid}) {describe_exit(job.processes[name].poll())}"
+                                for name in failed)
+            print(f"launch: {reasons}; stopping the job ({', '.join(job.running()) or 'nothing else'})",
                   file=sys.stderr, flush=True)
             job.stop()
             return 1

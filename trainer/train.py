@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import os
 import platform
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -464,8 +465,18 @@ def settings_for(name, args):
     )
 
 
+def interrupt_on_sigterm():
+    """`kill` and trainer/launch.py stop a run with SIGTERM: handle it like Ctrl-C, so that an atomic write
+    in progress removes its temporary file instead of leaving it behind."""
+    def interrupt(signal_number, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    interrupt_on_sigterm()
     try:
         if args.resume and args.kvstore != "device":
             raise UsageError("--resume works for single-process training only: in a distributed job the optimiser"
@@ -485,8 +496,9 @@ def main(argv=None):
             train_model(settings_for(name, args), data, args.out_dir, devices, resume=args.resume,
                         show_progress=sys.stderr.isatty(), cluster=cluster)
         except KeyboardInterrupt:
-            print(f"\ninterrupted: {name}'s last finished epoch is saved in {args.out_dir}; "
-                  "continue with the same command plus --resume", file=sys.stderr)
+            resume_hint = "" if cluster.distributed else "; continue with the same command plus --resume"
+            print(f"\ninterrupted: {name}'s last finished epoch is saved in {args.out_dir}{resume_hint}",
+                  file=sys.stderr)
             return 130
         except checkpoint.CheckpointError as error:
             print(f"error: {error}", file=sys.stderr)
