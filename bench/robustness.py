@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.canvases import redraw  # noqa: E402
-from demo.inference import DEFAULT_CHECKPOINTS, ModelStore  # noqa: E402
+from demo.inference import ModelStore  # noqa: E402
 from demo.preprocess import canvas_to_mnist  # noqa: E402
-from trainer import mnist  # noqa: E402
+from trainer import checkpoint, mnist  # noqa: E402
 from trainer.mxnet_shim import mx  # noqa: E402
 from trainer.train import evaluate  # noqa: E402
 
@@ -28,7 +28,7 @@ def main():
     parser.add_argument("--count", type=int, default=10_000, help="test digits to redraw")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None, help="default: $MNIST_DIR")
-    parser.add_argument("--checkpoints", default=str(DEFAULT_CHECKPOINTS))
+    parser.add_argument("--checkpoints", default=str(checkpoint.DEFAULT_FOLDER))
     args = parser.parse_args()
 
     _, _, images, labels = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))

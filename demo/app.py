@@ -23,8 +23,9 @@ import numpy as np  # noqa: E402
 import PIL.Image  # noqa: E402
 
 from demo import curves  # noqa: E402
-from demo.inference import DEFAULT_CHECKPOINTS, ModelStore  # noqa: E402
+from demo.inference import ModelStore  # noqa: E402
 from demo.preprocess import MAX_CANVAS_PIXELS, CanvasError, canvas_to_mnist  # noqa: E402
+from trainer.checkpoint import DEFAULT_FOLDER  # noqa: E402
 from trainer.models import MODELS  # noqa: E402
 
 # Pillow refuses (raises at open, before decoding pixels) images above twice this many pixels.
@@ -44,7 +45,7 @@ SELECT_BRUSH_JS = """() => {
   pick(50);
 }"""
 
-store = ModelStore(os.environ.get("DEMO_CHECKPOINTS", DEFAULT_CHECKPOINTS))
+store = ModelStore(os.environ.get("DEMO_CHECKPOINTS", DEFAULT_FOLDER))
 
 
 def model_info(model, prediction=None):
@@ -178,7 +179,8 @@ def main(argv=None):
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     parser.add_argument("--checkpoints", default=str(store.folder), help="folder written by trainer/train.py")
     args = parser.parse_args(argv)
-    store.load(args.checkpoints)
+    if Path(args.checkpoints).resolve() != store.folder.resolve():  # the default folder loaded at import
+        store.load(args.checkpoints)
     for model in store.models.values():
         print(f"{model.name}: {'loaded' if model.net is not None else model.error}")
     demo.launch(**launch_options(args))

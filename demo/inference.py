@@ -15,9 +15,6 @@ from trainer import checkpoint
 from trainer.models import MODELS
 from trainer.mxnet_shim import mx
 
-DEFAULT_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
-
-
 @dataclass
 class LoadedModel:
     name: str
@@ -39,7 +36,7 @@ def _softmax(logits):
 
 
 class ModelStore:
-    def __init__(self, folder=DEFAULT_CHECKPOINTS):
+    def __init__(self, folder=checkpoint.DEFAULT_FOLDER):
         self._lock = threading.Lock()
         self.folder = Path(folder)
         self.models = {}

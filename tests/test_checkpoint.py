@@ -28,7 +28,11 @@ def test_missing_checkpoint_names_the_file_and_the_command(tmp_path):
     with pytest.raises(checkpoint.CheckpointError) as error:
         checkpoint.load_network(tmp_path, "lenet")
     assert "lenet-symbol.json" in str(error.value)
-    assert "python trainer/train.py --models lenet" in str(error.value)
+    assert f"python trainer/train.py --models lenet --out-dir {tmp_path}" in str(error.value)
+
+
+def test_the_fix_for_the_default_folder_needs_no_out_dir():
+    assert checkpoint.train_command("mlp") == "python trainer/train.py --models mlp"
 
 
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path):

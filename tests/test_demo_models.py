@@ -11,15 +11,16 @@ import pytest
 
 from bench.canvases import redraw
 from demo import app
-from demo.inference import DEFAULT_CHECKPOINTS, ModelStore
+from demo.inference import ModelStore
 from demo.preprocess import canvas_to_mnist
 from trainer import checkpoint
+from trainer.checkpoint import DEFAULT_FOLDER
 from trainer.mxnet_shim import mx
 from trainer.train import evaluate
 
 
 def test_shipped_checkpoints_load_with_their_metadata():
-    store = ModelStore(DEFAULT_CHECKPOINTS)
+    store = ModelStore(DEFAULT_FOLDER)
     for name in ("mlp", "lenet"):
         model = store.models[name]
         assert model.net is not None, model.error
@@ -29,7 +30,7 @@ def test_shipped_checkpoints_load_with_their_metadata():
 
 def test_shipped_checkpoints_reach_the_promised_test_accuracy(mnist_test_set):
     images, labels = mnist_test_set
-    store = ModelStore(DEFAULT_CHECKPOINTS)
+    store = ModelStore(DEFAULT_FOLDER)
     for name, required in (("mlp", 0.987), ("lenet", 0.995)):
         accuracy, _, _ = evaluate(store.models[name].net, images, labels, mx.cpu())
         assert accuracy >= required, (name, accuracy)
@@ -66,7 +67,7 @@ def test_missing_checkpoints_are_reported_with_the_command_that_makes_them(tmp_p
 
 def test_with_one_model_missing_the_other_still_predicts(tmp_path):
     for suffix in ("-symbol.json", "-0000.params", ".json", ".log"):
-        shutil.copy(DEFAULT_CHECKPOINTS / f"lenet{suffix}", tmp_path)
+        shutil.copy(DEFAULT_FOLDER / f"lenet{suffix}", tmp_path)
     store = ModelStore(tmp_path)
     assert store.models["mlp"].net is None and store.models["lenet"].net is not None
     digit = np.zeros((1, 1, 28, 28), np.float32)
@@ -79,11 +80,11 @@ def test_with_one_model_missing_the_other_still_predicts(tmp_path):
 
 def test_corrupt_checkpoint_is_reported_and_reload_picks_up_a_fixed_one(tmp_path):
     for suffix in ("-symbol.json", "-0000.params", ".json"):
-        shutil.copy(DEFAULT_CHECKPOINTS / f"mlp{suffix}", tmp_path)
+        shutil.copy(DEFAULT_FOLDER / f"mlp{suffix}", tmp_path)
     (tmp_path / "mlp-0000.params").write_bytes(b"truncated")
     store = ModelStore(tmp_path)
     assert store.models["mlp"].net is None and "could not be loaded" in store.models["mlp"].error
-    shutil.copy(DEFAULT_CHECKPOINTS / "mlp-0000.params", tmp_path)  # e.g. a training run finished meanwhile
+    shutil.copy(DEFAULT_FOLDER / "mlp-0000.params", tmp_path)  # e.g. a training run finished meanwhile
     store.load()
     assert store.models["mlp"].net is not None
 
@@ -102,6 +103,6 @@ def test_what_the_model_sees_is_the_preprocessed_input_enlarged(mnist_test_set):
 
 def test_metadata_of_the_shipped_checkpoints_matches_the_files():
     for name in ("mlp", "lenet"):
-        metadata = checkpoint.read_metadata(DEFAULT_CHECKPOINTS, name)
+        metadata = checkpoint.read_metadata(DEFAULT_FOLDER, name)
         for key in ("symbol", "params", "log"):
-            assert (DEFAULT_CHECKPOINTS / metadata["files"][key]).is_file()
+            assert (DEFAULT_FOLDER / metadata["files"][key]).is_file()

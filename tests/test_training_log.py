@@ -44,12 +44,11 @@ def test_free_text_and_garbage_are_ignored():
 
 
 def test_classic_regexes_on_the_shipped_logs_find_every_epoch():
-    from demo.inference import DEFAULT_CHECKPOINTS
-    from trainer.checkpoint import read_metadata
+    from trainer.checkpoint import DEFAULT_FOLDER, read_metadata
 
     for name in ("mlp", "lenet"):
-        text = (DEFAULT_CHECKPOINTS / f"{name}.log").read_text()
-        epochs = read_metadata(DEFAULT_CHECKPOINTS, name)["training"]["epochs"]
+        text = (DEFAULT_FOLDER / f"{name}.log").read_text()
+        epochs = read_metadata(DEFAULT_FOLDER, name)["training"]["epochs"]
         assert len(CLASSIC_TRAIN.findall(text)) == epochs
         assert len(CLASSIC_VALIDATION.findall(text)) == epochs
         assert len(finished_epochs(parse_log(text))) == epochs

@@ -52,8 +52,13 @@ def checkpoint_paths(out_dir, name):
     )
 
 
-def train_command(name):
-    return f"python trainer/train.py --models {name}"
+DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def train_command(name, folder=DEFAULT_FOLDER):
+    """The command that (re)makes a model's checkpoint in `folder`."""
+    out_dir = "" if Path(folder).resolve() == DEFAULT_FOLDER else f" --out-dir {folder}"
+    return f"python trainer/train.py --models {name}{out_dir}"
 
 
 @contextmanager
@@ -103,11 +108,11 @@ def read_metadata(out_dir, name):
     """The metadata dict, or raise CheckpointError naming the file."""
     path = checkpoint_paths(out_dir, name).metadata
     if not path.is_file():
-        raise CheckpointError(f"{path} is missing; run `{train_command(name)}` to make it")
+        raise CheckpointError(f"{path} is missing; run `{train_command(name, out_dir)}` to make it")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise CheckpointError(f"{path} is not readable JSON ({error}); run `{train_command(name)}` again") from error
+        raise CheckpointError(f"{path} is not readable JSON ({error}); run `{train_command(name, out_dir)}` again") from error
 
 
 def load_network(out_dir, name, device=None):
@@ -115,7 +120,7 @@ def load_network(out_dir, name, device=None):
     paths = checkpoint_paths(out_dir, name)
     for path in (paths.symbol, paths.params):
         if not path.is_file():
-            raise CheckpointError(f"{path} is missing; run `{train_command(name)}` to make it")
+            raise CheckpointError(f"{path} is missing; run `{train_command(name, out_dir)}` to make it")
     device = device or mx.cpu()
     try:
         net = mx.gluon.SymbolBlock.imports(str(paths.symbol), [INPUT_NAME], str(paths.params), ctx=device)
@@ -125,7 +130,7 @@ def load_network(out_dir, name, device=None):
         raise CheckpointError(
             f"{paths.symbol.name} / {paths.params.name} in {paths.symbol.parent} could not be loaded "
             f"({str(error).splitlines()[0] if str(error) else type(error).__name__}); "
-            f"run `{train_command(name)}` to remake them"
+            f"run `{train_command(name, out_dir)}` to remake them"
         ) from error
     if logits.shape != (1, 10):
         raise CheckpointError(f"{paths.symbol} maps one image to shape {logits.shape}, not (1, 10)")

@@ -419,7 +419,7 @@ def parse_args(argv=None):
                         help=f"training images held out for validation (default: {VALIDATION_SIZE})")
     parser.add_argument("--data-dir", default=None, help="folder with the four MNIST IDX files (default: $MNIST_DIR, "
                         "else Gluon's download folder)")
-    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent.parent / "checkpoints"),
+    parser.add_argument("--out-dir", default=str(checkpoint.DEFAULT_FOLDER),
                         help="where checkpoints and logs go (default: checkpoints/)")
     parser.add_argument("--gpus", default=None, help="e.g. 0 or 0,1, or 'cpu' (default: every GPU present, else CPU)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last finished epoch")
