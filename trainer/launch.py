@@ -41,17 +41,20 @@ def role_environment(role, scheduler_host, port, servers, workers, node_host=Non
     return environment
 
 
-def job_plan(command, scheduler_host, port, servers, workers, hosts=None):
-    """[(name, host, environment, argv)]: the scheduler, the servers, then the workers, spread over hosts."""
+def job_plan(command, scheduler_host, port, servers, workers, hosts=None, node_host=None):
+    """[(name, host, environment, argv)]: the scheduler, the servers, then the workers, spread over hosts.
+
+    node_host pins the address every process announces (127.0.0.1 for a job on this machine).
+    """
     hosts = hosts or [scheduler_host]
-    plan = [("scheduler", scheduler_host, role_environment("scheduler", scheduler_host, port, servers, workers),
-             SERVER_COMMAND)]
-    for index in range(servers):
-        plan.append((f"server {index}", hosts[index % len(hosts)],
-                     role_environment("server", scheduler_host, port, servers, workers), SERVER_COMMAND))
-    for index in range(workers):
-        plan.append((f"worker {index}", hosts[index % len(hosts)],
-                     role_environment("worker", scheduler_host, port, servers, workers), command))
+
+    def environment(role):
+        return role_environment(role, scheduler_host, port, servers, workers, node_host)
+
+    plan = [("scheduler", scheduler_host, environment("scheduler"), SERVER_COMMAND)]
+    plan += [(f"server {index}", hosts[index % len(hosts)], environment("server"), SERVER_COMMAND)
+             for index in range(servers)]
+    plan += [(f"worker {index}", hosts[index % len(hosts)], environment("worker"), command) for index in range(workers)]
     return plan
 
 
@@ -177,11 +180,10 @@ def main(argv=None):
     args = parse_args(argv)
     hosts = [host.strip() for host in args.hosts.split(",")] if args.hosts else None
     scheduler_host = args.scheduler_host or ("127.0.0.1" if args.local else hosts[0])
-    plan = job_plan(args.command, scheduler_host, args.port, args.servers, args.workers, hosts)
     if hosts:
-        print_host_commands(plan)
+        print_host_commands(job_plan(args.command, scheduler_host, args.port, args.servers, args.workers, hosts))
         return 0
-    plan = [(name, host, {**environment, "DMLC_NODE_HOST": "127.0.0.1"}, argv) for name, host, environment, argv in plan]
+    plan = job_plan(args.command, scheduler_host, args.port, args.servers, args.workers, node_host="127.0.0.1")
     return run_local(plan, args.workers)
 
 

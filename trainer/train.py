@@ -48,7 +48,7 @@ class Cluster:
 
     @property
     def distributed(self):
-        return self.workers > 1 or not isinstance(self.kvstore, str)
+        return not isinstance(self.kvstore, str)  # a job from trainer/launch.py always has a KVStore object
 
     @property
     def writes_files(self):
