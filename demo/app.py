@@ -24,7 +24,8 @@ import PIL.Image  # noqa: E402
 
 from demo import curves  # noqa: E402
 from demo.inference import ModelStore  # noqa: E402
-from demo.preprocess import MAX_CANVAS_PIXELS, CanvasError, canvas_to_mnist  # noqa: E402
+from demo.pad import DrawingPad  # noqa: E402
+from demo.preprocess import MAX_CANVAS_PIXELS, CanvasError, strokes_to_mnist, upload_to_mnist  # noqa: E402
 from trainer.checkpoint import DEFAULT_FOLDER  # noqa: E402
 from trainer.models import MODELS  # noqa: E402
 
@@ -36,14 +37,15 @@ SEEN_SIZE_PX = 224  # "what the models see": the 28x28 input shown 8x enlarged, 
 SEEN_PLACEHOLDER = '<p class="seen-empty">The 28x28 image the models receive appears here.</p>'
 TITLES = {"mlp": "MLP (dense 128-64-10)", "lenet": "LeNet (2 conv + 2 dense)"}
 PROMPT = "✏️ Draw a digit"
-# Gradio 6 opens the Sketchpad with no tool selected; pick the brush so people can draw at once.
-SELECT_BRUSH_JS = """() => {
-  const pick = (triesLeft) => {
-    const brush = document.querySelector('#sketchpad button[aria-label="Brush"]');
-    if (brush) brush.click(); else if (triesLeft > 0) setTimeout(() => pick(triesLeft - 1), 200);
-  };
-  pick(50);
-}"""
+# Phones: a one-line header and thin margins, so the pad fills the width and both answers fit on one screen.
+APP_CSS = """
+@media (max-width: 640px) {
+  #sketchpad { margin: 0 -24px; width: calc(100% + 48px) !important; }  /* into the page's 32 px side margins */
+  #sketchpad .html-container { padding: 0 !important; }
+  #intro p { display: none; }
+  #intro h1 { font-size: 1.25rem !important; margin: 0 !important; }
+}
+"""
 
 store = ModelStore(os.environ.get("DEMO_CHECKPOINTS", DEFAULT_FOLDER))
 
@@ -79,13 +81,9 @@ def status_banner():
     return "\n\n".join(f"⚠️ {problem}" for problem in problems)
 
 
-def predict(canvas):
-    """Sketchpad value -> (MLP label, LeNet label, MLP info, LeNet info, the 28x28 input enlarged)."""
-    try:
-        image = canvas_to_mnist(canvas)
-    except CanvasError as error:
-        raise gr.Error(f"Could not read the drawing: {error}") from error
-    if image is None:  # blank canvas: a prompt, never a guess
+def answers(image):
+    """A (1, 1, 28, 28) input, or None for a blank drawing -> (MLP label, LeNet label, MLP info, LeNet info, preview)."""
+    if image is None:  # blank: a prompt, never a guess
         infos = [model_info(store.models[name]) for name in MODELS]
         return PROMPT, PROMPT, *infos, SEEN_PLACEHOLDER
     predictions = store.predict(image)
@@ -100,6 +98,24 @@ def predict(canvas):
     return *labels, *infos, input_preview(image)
 
 
+def predict(pad_value):
+    """The pad's strokes (JSON text) -> both answers and the 28x28 input."""
+    try:
+        return answers(strokes_to_mnist(pad_value))
+    except CanvasError as error:
+        raise gr.Error(f"Could not read the drawing: {error}") from error
+
+
+def predict_image(picture):
+    """An uploaded drawing or photo of a digit on paper (numpy image) -> both answers and the 28x28 input."""
+    if picture is None:
+        return answers(None)
+    try:
+        return answers(upload_to_mnist(picture))
+    except CanvasError as error:
+        raise gr.Error(f"Could not read the picture: {error}") from error
+
+
 def training_page():
     """Everything on the curves tab, from what is on disk now."""
     models = list(store.models.values())
@@ -108,14 +124,9 @@ def training_page():
             curves.confusion_figure(models))
 
 
-def drawing_pad():
-    """The Sketchpad: black round brush, one layer, no upload; the ink arrives as the layer's alpha."""
-    return gr.Sketchpad(
-        label="Draw one digit (0-9) with the mouse or a finger",
-        type="numpy", image_mode="RGBA", canvas_size=(800, 800), height=520,
-        brush=gr.Brush(default_size=28, colors=["#000000"], color_mode="fixed"),
-        layers=False, transforms=(), buttons=[], elem_id="sketchpad",
-    )
+def blank_answers():
+    """What the Draw tab shows before anything is drawn (the models' notes depend on what loaded)."""
+    return answers(None)
 
 
 def reload_checkpoints():
@@ -124,41 +135,42 @@ def reload_checkpoints():
     return training_page()
 
 
-# delete_cache: every hour, drop uploaded canvases older than an hour (a class drawing live adds many).
+# delete_cache: every hour, drop uploaded pictures older than an hour.
 with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
     gr.Markdown("# Draw a digit, watch two networks read it\n"
-                "Two networks trained on MNIST with Apache MXNet read your drawing as you draw. "
-                "The small picture shows exactly what they receive: your strokes cropped, scaled into a "
-                "20x20 box and centred in 28x28 by their centre of mass, the way MNIST itself was made.")
+                "Two networks trained on MNIST with Apache MXNet read your drawing as you draw.", elem_id="intro")
     status = gr.Markdown()
     with gr.Tab("Draw"):
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
-                sketchpad = drawing_pad()
-                clear_button = gr.ClearButton(sketchpad, value="Clear")
-            with gr.Column(scale=2, min_width=240):
-                gr.Markdown("**What the models see** (28x28, enlarged)")
-                seen = gr.HTML(SEEN_PLACEHOLDER, elem_id="seen")
-        with gr.Row(equal_height=True):
-            with gr.Column():
-                mlp_label = gr.Label(label="MLP", num_top_classes=3, elem_id="mlp-label")
+                pad = DrawingPad(elem_id="sketchpad")
+            with gr.Column(scale=2, min_width=300):
+                with gr.Row(equal_height=True):
+                    with gr.Column(min_width=140):
+                        mlp_label = gr.Label(PROMPT, label="MLP", num_top_classes=3, elem_id="mlp-label")
+                    with gr.Column(min_width=140):
+                        lenet_label = gr.Label(PROMPT, label="LeNet", num_top_classes=3, elem_id="lenet-label")
                 mlp_info = gr.Markdown()
-            with gr.Column():
-                lenet_label = gr.Label(label="LeNet", num_top_classes=3, elem_id="lenet-label")
                 lenet_info = gr.Markdown()
+                gr.Markdown("**What the models see** (28x28, enlarged): your strokes cropped, scaled into a "
+                            "20x20 box and centred by their centre of mass, the way MNIST itself was made.")
+                seen = gr.HTML(SEEN_PLACEHOLDER, elem_id="seen")
+                with gr.Accordion("Or try a digit written on paper (upload a photo or a picture)", open=False):
+                    picture = gr.Image(type="numpy", image_mode="RGBA", sources=["upload", "clipboard"],
+                                       label="A photo of one digit on paper", elem_id="picture")
     with gr.Tab("Training curves"):
         reload_button = gr.Button("Reload checkpoints and logs", size="sm")
         summary = gr.Dataframe(headers=curves.SUMMARY_HEADERS, interactive=False, label="Models", elem_id="summary")
         curve_plot = gr.Plot(show_label=False, elem_id="curves-plot")
         confusion_plot = gr.Plot(show_label=False, elem_id="confusion-plot")
 
-    sketchpad.change(predict, sketchpad, [mlp_label, lenet_label, mlp_info, lenet_info, seen],
-                     api_name="predict", show_progress="hidden", trigger_mode="always_last")
+    answer_outputs = [mlp_label, lenet_label, mlp_info, lenet_info, seen]
+    # always_last: while a stroke grows, a newer drawing replaces any update still waiting in line.
+    pad.change(predict, pad, answer_outputs, api_name="predict", show_progress="hidden", trigger_mode="always_last")
+    picture.change(predict_image, picture, answer_outputs, api_name="predict_image", show_progress="hidden")
     reload_button.click(reload_checkpoints, None, [status, summary, curve_plot, confusion_plot], api_name="reload")
     demo.load(training_page, None, [status, summary, curve_plot, confusion_plot], api_name=False)
-    demo.load(predict, sketchpad, [mlp_label, lenet_label, mlp_info, lenet_info, seen], api_name=False)
-    demo.load(None, js=SELECT_BRUSH_JS)
-    clear_button.click(None, js=SELECT_BRUSH_JS)
+    demo.load(blank_answers, None, answer_outputs, api_name=False)
 
 demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
 
@@ -166,7 +178,7 @@ demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
 def launch_options(args):
     """What `demo.launch` gets: the safety settings are not optional."""
     return dict(server_name=args.host, server_port=args.port, share=args.share, max_file_size=MAX_UPLOAD,
-                show_error=True, ssr_mode=False)
+                show_error=True, ssr_mode=False, css=APP_CSS)
 
 
 def main(argv=None):

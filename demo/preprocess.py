@@ -12,10 +12,19 @@ canvas, small or large, with a thin or fat brush; `canvas_to_mnist` undoes all o
       -> fit the longer side to 20 px, anti-aliased
       -> paste into 28x28 with the centre of mass at (14, 14), sub-pixel
       -> float32 (1, 1, 28, 28) in [0, 1]
+
+The drawing pad sends strokes instead of pixels, and `strokes_to_mnist` takes the same steps on
+vectors, where they are exact: the crop is the strokes' bounding box, the pen is redrawn at MNIST's
+width relative to the digit, and the strokes are drawn (skimage.draw) straight into the 20x20 box,
+4x supersampled, with no canvas resolution in the way. A phone photo of a digit on paper goes
+through `photo_to_ink` first, which evens out the light and the paper's grey.
 """
+import json
+import math
+
 import numpy as np
 from scipy import ndimage
-from skimage import measure, transform
+from skimage import draw, filters, measure, transform
 
 from trainer.mnist import DIGIT_BOX, IMAGE_SIZE
 
@@ -27,18 +36,23 @@ DOT_STROKES = 2.0  # ... and so are blobs at most two stroke widths across
 MNIST_STROKE_RATIO = 0.12  # MNIST stroke width / digit height: ~2.4 px in the 20 px box
 MNIST_CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices, on both axes
 MAX_CANVAS_PIXELS = 4_000_000  # larger inputs are refused before any work
+# The pad's value: caps that bound the work a request can cause (a digit drawn by hand is a few
+# strokes of a few hundred points: ~5 KB of JSON).
+MAX_PAD_VALUE_CHARS = 300_000
+MAX_STROKES = 200
+MAX_POINTS = 20_000
+MAX_PAD_SIDE = 10_000  # pad width and height, in pad pixels
+DEFAULT_BRUSH_SHARE = 0.04  # pen diameter as a share of the pad's longer side, when the value has none
+SUPERSAMPLE = 4  # strokes are drawn at 4x the 20x20 box, then anti-aliased down
+PAD_FORMAT = '{"width": W, "height": H, "strokes": [[[x, y], ...], ...]}'
 
 
 class CanvasError(ValueError):
     """The input cannot be read as a drawing; the message says why."""
 
 
-def image_to_ink(image):
-    """An image as a drawing: RGBA -> alpha (what the brush laid down); RGB or grey -> darkness.
-
-    image: uint8 or float array, (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA. Returns float32 (H, W) in [0, 1].
-    A fully opaque RGBA image (a flattened composite, a photo) is read by its darkness, like RGB.
-    """
+def _unit_range_image(image):
+    """uint8 or float image, (H, W) grey, (H, W, 1|3) or (H, W, 4) RGBA -> float32 in [0, 1], after checking shape and size."""
     array = np.asarray(image)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
@@ -48,12 +62,28 @@ def image_to_ink(image):
         raise CanvasError(f"image of {array.shape[1]}x{array.shape[0]} px is larger than "
                           f"{MAX_CANVAS_PIXELS // 1_000_000} megapixels")
     scale = 255.0 if array.dtype == np.uint8 or array.max(initial=0) > 1.0 else 1.0
-    array = array.astype(np.float32) / scale
-    if array.ndim == 2:
-        return 1.0 - array
-    if array.shape[2] == 4 and array[:, :, 3].min() < 1.0:
-        return array[:, :, 3]  # a stroke layer: the brush lays down alpha, whatever its colour
-    return 1.0 - array[:, :, :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)  # opaque: darkness
+    return array.astype(np.float32) / scale
+
+
+def _is_stroke_layer(image):
+    """An RGBA image (in [0, 1]) with some transparency: the brush laid down alpha, whatever its colour."""
+    return image.ndim == 3 and image.shape[2] == 4 and image[:, :, 3].min() < 1.0
+
+
+def _darkness(image):
+    """1 - luminance of a grey or RGB(A) image in [0, 1]."""
+    if image.ndim == 2:
+        return 1.0 - image
+    return 1.0 - image[:, :, :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def image_to_ink(image):
+    """An image as a drawing: RGBA with transparency -> alpha; RGB, grey or opaque RGBA -> darkness.
+
+    image: uint8 or float array, (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA. Returns float32 (H, W) in [0, 1].
+    """
+    unit = _unit_range_image(image)
+    return unit[:, :, 3] if _is_stroke_layer(unit) else _darkness(unit)
 
 
 def editor_value_to_ink(value):
@@ -181,3 +211,146 @@ def canvas_to_mnist(value):
     """A Sketchpad value or a plain image -> float32 (1, 1, 28, 28) in [0, 1], or None for a blank canvas."""
     ink = editor_value_to_ink(value)
     return None if ink is None else ink_to_mnist(ink)
+
+
+# ------------------------------------------------------------------------------------ pad strokes
+
+
+def _number(value, name, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CanvasError(f"{name} must be a finite number, got {value!r:.40}")
+    if not low < value <= high:
+        raise CanvasError(f"{name} must be above {low} and at most {high:,}, got {value}")
+    return float(value)
+
+
+def _stroke_array(stroke, index):
+    """A stroke [[x, y], ...] -> float64 (n, 2), or CanvasError saying what is wrong with it."""
+    if not isinstance(stroke, list):
+        raise CanvasError(f"stroke {index} must be a list of [x, y] points")
+    try:
+        points = np.array(stroke, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CanvasError(f"stroke {index} must be a list of [x, y] number pairs") from None
+    if len(stroke) and (points.ndim != 2 or points.shape[1] != 2):
+        raise CanvasError(f"stroke {index} must be a list of [x, y] number pairs")
+    if not np.isfinite(points).all():
+        raise CanvasError(f"stroke {index} has a coordinate that is not a finite number")
+    return points.reshape(-1, 2)
+
+
+def parse_pad_value(value):
+    """The pad's value (JSON text or dict) -> (width, height, brush, strokes [(n, 2) float arrays of x, y]).
+
+    Blank (None, "", no strokes) gives no strokes. Anything malformed or over the caps raises
+    CanvasError with a message for a person; the caps are checked before any per-point work.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        if len(value) > MAX_PAD_VALUE_CHARS:
+            raise CanvasError(f"the drawing is {len(value):,} characters of JSON; at most {MAX_PAD_VALUE_CHARS:,} are accepted")
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise CanvasError(f"the drawing is not valid JSON ({error})") from None
+    if not isinstance(value, dict) or not isinstance(value.get("strokes"), list):
+        raise CanvasError(f"expected a drawing of the form {PAD_FORMAT}")
+    width = _number(value.get("width"), "width", 0, MAX_PAD_SIDE)
+    height = _number(value.get("height"), "height", 0, MAX_PAD_SIDE)
+    brush = value.get("brush")
+    brush = DEFAULT_BRUSH_SHARE * max(width, height) if brush is None else _number(brush, "brush", 0, MAX_PAD_SIDE)
+    strokes = value["strokes"]
+    if len(strokes) > MAX_STROKES:
+        raise CanvasError(f"the drawing has {len(strokes):,} strokes; at most {MAX_STROKES} are accepted")
+    points = sum(len(stroke) if isinstance(stroke, list) else 0 for stroke in strokes)
+    if points > MAX_POINTS:
+        raise CanvasError(f"the drawing has {points:,} points; at most {MAX_POINTS:,} are accepted")
+    return width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)]
+
+
+def _inside_runs(points, width, height):
+    """Split a stroke where it leaves the pad: the pad shows only what is inside it, and so do we."""
+    inside = (points[:, 0] >= 0) & (points[:, 0] <= width) & (points[:, 1] >= 0) & (points[:, 1] <= height)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.astype(np.int8), [0]))))
+    return [points[start:stop] for start, stop in zip(edges[::2], edges[1::2])]
+
+
+def _without_taps(strokes, brush):
+    """Drop taps of the pen (a stroke whose ink is at most two pens wide), unless nothing else is drawn."""
+    extents = [np.ptp(stroke, axis=0).max() for stroke in strokes]
+    kept = [stroke for stroke, extent in zip(strokes, extents) if extent + brush > DOT_STROKES * brush]
+    return kept or [strokes[int(np.argmax(extents))]]
+
+
+def _render_strokes(strokes):
+    """Centre lines (pad units) -> binary ink, longer side 20 x SUPERSAMPLE px, pen at MNIST's relative width.
+
+    The pen is redrawn, whatever the user's was: MNIST's width is a share of the digit's size, and
+    the ink's longer side L + pen must make pen = MNIST_STROKE_RATIO * (L + pen).
+    """
+    every_point = np.concatenate(strokes)
+    low = every_point.min(axis=0)
+    longest = max(float(np.ptp(every_point, axis=0).max()), 1e-6)
+    pen = MNIST_STROKE_RATIO / (1 - MNIST_STROKE_RATIO) * longest
+    scale = DIGIT_BOX * SUPERSAMPLE / (longest + pen)  # pad units -> grid pixels
+    margin = pen * scale / 2 + 1
+    extent = np.ptp(every_point, axis=0) * scale + 2 * margin
+    grid = np.zeros((int(np.ceil(extent[1])) + 1, int(np.ceil(extent[0])) + 1), dtype=bool)  # (rows=y, cols=x)
+    for stroke in strokes:
+        cells = np.round((stroke - low) * scale + margin).astype(np.int64)
+        cells = cells[np.r_[True, (np.diff(cells, axis=0) != 0).any(axis=1)]]  # one point per grid cell
+        if len(cells) == 1:
+            grid[cells[0, 1], cells[0, 0]] = True
+        for (x0, y0), (x1, y1) in zip(cells[:-1], cells[1:]):
+            grid[draw.line(y0, x0, y1, x1)] = True
+    return _crop(ndimage.distance_transform_edt(~grid) <= pen * scale / 2)
+
+
+def strokes_to_mnist(value):
+    """The pad's value -> float32 (1, 1, 28, 28) in [0, 1], or None for a blank drawing (CanvasError if malformed)."""
+    parsed = parse_pad_value(value)
+    if parsed is None:
+        return None
+    width, height, brush, strokes = parsed
+    strokes = [run for stroke in strokes for run in _inside_runs(stroke, width, height)]
+    if not strokes:  # nothing drawn, or only outside the pad
+        return None
+    digit = _fit_box(_render_strokes(_without_taps(strokes, brush)))
+    return _place_by_centre_of_mass(digit)[np.newaxis, np.newaxis]
+
+
+# ------------------------------------------------------------------------------------ paper photos
+
+
+PAPER_SMOOTHING = 0.2  # the paper's light is estimated over 20 % of the photo's longer side
+
+
+def photo_to_ink(luminance):
+    """A photo of dark ink on paper, (H, W) luminance in [0, 1] -> ink (H, W) in [0, 1].
+
+    Uneven light and grey paper: the paper's local brightness is the photo with the ink closed away
+    (a grey closing wider than a stroke), smoothed; ink is how much darker than its paper a pixel is,
+    scaled so the darkest strokes are 1, with paper grain below Otsu's threshold cut to 0.
+    """
+    small, factor = _shrink(luminance, SEARCH_SIZE)
+    size = max(3, int(PAPER_SMOOTHING * max(small.shape)))
+    paper = ndimage.gaussian_filter(ndimage.grey_closing(small, size=(size, size)), size / 2)
+    paper = transform.resize(paper, luminance.shape, order=1) if factor > 1 else paper
+    darkness = np.clip(paper - luminance, 0.0, 1.0)
+    if darkness.max() < 0.1:  # an even image: no ink
+        return np.zeros_like(luminance)
+    darkness /= np.percentile(darkness[darkness > 0.5 * darkness.max()], 90)
+    threshold = filters.threshold_otsu(darkness)
+    return np.clip((darkness - threshold) / max(1 - threshold, 1e-6), 0.0, 1.0).astype(np.float32)
+
+
+def upload_to_mnist(image):
+    """An uploaded picture -> float32 (1, 1, 28, 28) in [0, 1], or None when it holds no ink.
+
+    A stroke layer (ink in the alpha channel) is read as drawn; anything opaque is treated as ink on
+    paper, which also covers a clean drawing with dark ink on a light background.
+    """
+    unit = _unit_range_image(image)
+    ink = unit[:, :, 3] if _is_stroke_layer(unit) else photo_to_ink(1.0 - _darkness(unit))
+    return ink_to_mnist(ink)
