@@ -2,7 +2,7 @@
 
 MNIST digits were made by scaling each digit to fit a 20x20 box (anti-aliased, keeping its aspect
 ratio) and placing it in 28x28 with its centre of mass at the centre. People draw anywhere on a big
-canvas, small or large, with a thin or fat brush; `canvas_to_mnist` undoes all of that:
+canvas, small or large, with a thin or fat brush; `ink_to_mnist` undoes all of that:
 
     ink (H, W) in [0, 1]
       -> find the digit on a shrunk copy            (cheap block mean; keeps latency flat for big canvases)
@@ -84,28 +84,6 @@ def image_to_ink(image):
     """
     unit = _unit_range_image(image)
     return unit[:, :, 3] if _is_stroke_layer(unit) else _darkness(unit)
-
-
-def editor_value_to_ink(value):
-    """A Sketchpad value {"background", "layers", "composite"} (numpy images) -> ink (H, W), or None if empty.
-
-    The layers' alpha is the ink; when no layer has any, the composite's darkness is used (for API callers
-    that send only a flat image).
-    """
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        return image_to_ink(value)
-    layers = [layer for layer in (value.get("layers") or []) if layer is not None]
-    if layers:
-        inks = [image_to_ink(layer) for layer in layers]
-        if len({ink.shape for ink in inks}) == 1:
-            ink = np.max(inks, axis=0)
-            if ink.max() > INK_THRESHOLD:
-                return ink
-    if value.get("composite") is not None:
-        return image_to_ink(value["composite"])
-    return None
 
 
 def _shrink(ink, longest_side):
@@ -205,12 +183,6 @@ def ink_to_mnist(ink):
         return None
     digit = _fit_box(_restroke(_crop(mask)))
     return _place_by_centre_of_mass(digit)[np.newaxis, np.newaxis]
-
-
-def canvas_to_mnist(value):
-    """A Sketchpad value or a plain image -> float32 (1, 1, 28, 28) in [0, 1], or None for a blank canvas."""
-    ink = editor_value_to_ink(value)
-    return None if ink is None else ink_to_mnist(ink)
 
 
 # ------------------------------------------------------------------------------------ pad strokes

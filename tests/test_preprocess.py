@@ -4,11 +4,11 @@ import pytest
 from scipy import ndimage
 
 from conftest import layer_with, seven
-from demo.preprocess import MAX_CANVAS_PIXELS, MNIST_CENTRE, CanvasError, canvas_to_mnist, image_to_ink
+from demo.preprocess import MAX_CANVAS_PIXELS, MNIST_CENTRE, CanvasError, image_to_ink, ink_to_mnist
 
 
-def editor_value(layer):
-    return {"background": None, "layers": [layer], "composite": None}
+def canvas_to_mnist(image):
+    return ink_to_mnist(image_to_ink(image))
 
 
 def check_mnist_format(tensor):
@@ -24,9 +24,8 @@ def check_mnist_format(tensor):
 
 
 def test_blank_canvas_gives_none():
-    assert canvas_to_mnist(editor_value(np.zeros((800, 800, 4), dtype=np.uint8))) is None
-    assert canvas_to_mnist(None) is None
-    assert canvas_to_mnist({"background": None, "layers": [], "composite": None}) is None
+    assert canvas_to_mnist(np.zeros((800, 800, 4), dtype=np.uint8)) is None
+    assert canvas_to_mnist(np.full((800, 800, 3), 255, dtype=np.uint8)) is None
 
 
 @pytest.mark.parametrize("placement", [
@@ -37,42 +36,40 @@ def test_blank_canvas_gives_none():
     dict(top=40, left=40, size=720),  # huge: the pen reaches within 4 px of the edges
 ])
 def test_position_and_size_do_not_matter(placement):
-    reference = check_mnist_format(canvas_to_mnist(editor_value(seven())))
-    image = check_mnist_format(canvas_to_mnist(editor_value(seven(**placement))))
+    reference = check_mnist_format(canvas_to_mnist((seven())))
+    image = check_mnist_format(canvas_to_mnist((seven(**placement))))
     assert np.abs(image - reference).mean() < 0.04  # the same drawing, wherever and however large (a different digit: > 0.1)
 
 
 @pytest.mark.parametrize("radius", [1.5, 90])  # 0.3 % and 18 % of the digit's height
 def test_very_thin_and_very_thick_strokes_become_mnist_like(radius):
-    image = check_mnist_format(canvas_to_mnist(editor_value(seven(radius=radius))))
+    image = check_mnist_format(canvas_to_mnist((seven(radius=radius))))
     ink_pixels = (image > 0.5).sum()
     assert 40 <= ink_pixels <= 180, ink_pixels  # MNIST digits have ~105 pixels above 0.5
 
 
 def test_stray_dots_are_ignored():
-    clean = canvas_to_mnist(editor_value(seven()))
+    clean = canvas_to_mnist((seven()))
     dotted_layer = seven()
     dotted_layer[700:712, 60:72, 3] = 255  # a tap of the pen far from the digit
     dotted_layer[30:36, 740:746, 3] = 255
-    np.testing.assert_array_equal(canvas_to_mnist(editor_value(dotted_layer)), clean)
+    np.testing.assert_array_equal(canvas_to_mnist((dotted_layer)), clean)
 
 
 def test_rgb_greyscale_and_composite_inputs_match_the_alpha_layer():
     layer = seven()
-    expected = canvas_to_mnist(editor_value(layer))
+    expected = canvas_to_mnist((layer))
     ink = layer[..., 3]
     rgb = np.repeat((255 - ink)[..., None], 3, axis=2)  # black on white, no alpha
     grey = 255 - ink
     opaque_rgba = np.dstack([rgb, np.full(ink.shape, 255, np.uint8)])
     for image in (rgb, grey, opaque_rgba, grey[..., None]):
         np.testing.assert_allclose(canvas_to_mnist(image), expected, atol=1e-6)
-    only_composite = {"background": None, "layers": [np.zeros_like(layer)], "composite": rgb}
-    np.testing.assert_allclose(canvas_to_mnist(only_composite), expected, atol=1e-6)
 
 
 def test_any_canvas_shape_works():
     wide = layer_with((300, 1200), lines=[((50, 600, 250, 600), 10)])  # a '1' on a wide canvas
-    image = check_mnist_format(canvas_to_mnist(editor_value(wide)))
+    image = check_mnist_format(canvas_to_mnist((wide)))
     assert image.shape == (28, 28)
 
 
