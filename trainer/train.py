@@ -282,6 +282,7 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, clu
             "workers": cluster.workers,
             "servers": cluster.servers,
             "seconds": round(seconds, 1),
+            "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "mxnet_version": mx.__version__,
             "numpy_version": np.__version__,
             "python_version": platform.python_version(),
