@@ -114,7 +114,7 @@ class TokenBucket:
 @dataclass(frozen=True)
 class RateLimit:
     """Per browser session: a burst of 3 refilled at 2 a second (a person labelling one digit a second
-    never waits; a script clicking 10 a second is stopped after 3), and 1,200 an hour in the long run
+    never waits; a script clicking 10 a second gets 3, then 2 a second), and 1,200 an hour in the long run
     (bucket of 1,200: a person at one a second can go on for half an hour without a pause).
     For the whole server: 60 a second, bursts of 120, so rotating session ids gains little
     (30 people labelling at once need about 30 a second at most)."""
