@@ -64,14 +64,18 @@ def confusion_figure(models):
         return figure
     for axes, model in zip(np.atleast_1d(figure.subplots(1, len(with_matrix))), with_matrix):
         matrix = np.array(model.metadata["evaluation"]["test_confusion_matrix"])
-        errors_only = matrix - np.diag(np.diag(matrix))  # the diagonal would drown every mistake
-        axes.imshow(errors_only, cmap="Reds")
-        for (true, predicted), count in np.ndenumerate(matrix):
-            if count and true != predicted:
-                axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7)
-        axes.set(title=f"{model.name}: {matrix.sum() - matrix.trace()} test errors of {matrix.sum():,}",
-                 xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10))
+        plot_mistakes(axes, matrix, f"{model.name}: {matrix.sum() - matrix.trace()} test errors of {matrix.sum():,}")
     return figure
+
+
+def plot_mistakes(axes, matrix, title):
+    """A confusion matrix's off-diagonal counts, shaded and written in (the diagonal would drown every mistake)."""
+    errors_only = matrix - np.diag(np.diag(matrix))
+    axes.imshow(errors_only, cmap="Reds")
+    for (true, predicted), count in np.ndenumerate(matrix):
+        if count and true != predicted:
+            axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7)
+    axes.set(title=title, xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10))
 
 
 def summary_rows(models):

@@ -276,3 +276,23 @@ def test_cli_summary_export_and_delete(store, tmp_path):
     nowhere = run_script("demo/drawings.py", "export", "--db", tmp_path / "nowhere.sqlite", "--out", tmp_path / "x")
     assert nowhere.returncode == 2 and "nowhere.sqlite" in nowhere.stderr and "Traceback" not in nowhere.stderr
     assert not (tmp_path / "nowhere.sqlite").exists()
+
+
+def test_our_drawings_page_has_counts_accuracies_and_galleries(store, tmp_path):
+    from types import SimpleNamespace
+
+    from demo.drawings_view import drawings_page
+
+    models = [SimpleNamespace(name="mlp", metadata={"evaluation": {"test_accuracy": 0.9903}}),
+              SimpleNamespace(name="lenet", metadata={})]
+    label(store, 7, seed=1, answers={"mlp": np.eye(10)[7], "lenet": np.eye(10)[1]})
+    label(store, 3, seed=2, answers={"mlp": np.eye(10)[3], "lenet": np.eye(10)[3]})
+    page = drawings_page(store, models)
+    assert page.message == ""
+    assert page.accuracy_rows == [["mlp", "100.00 %", 2, "99.03 %"], ["lenet", "50.00 %", 2, "-"]]
+    for figure in (page.counts, page.confusion, page.latest, page.misread):
+        figure.savefig(tmp_path / "figure.png")  # draws every artist: fails on a broken figure
+
+    off = drawings_page(DrawingStore(""), models)
+    assert "switched off" in off.message and off.accuracy_rows[0][1] == "-"
+    off.misread.savefig(tmp_path / "empty.png")
