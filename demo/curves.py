@@ -96,3 +96,21 @@ def summary_rows(models):
             status,
         ])
     return rows
+
+
+CLASS_ACCURACY_HEADERS = ["model", "class drawings", "held out", "accuracy before", "accuracy after", "MNIST test accuracy"]
+
+
+def class_accuracy_rows(models):
+    """One row per model fine-tuned with `trainer/train.py --extra-data`: accuracy on the class's held-out
+    drawings with the starting weights and after training, next to MNIST test accuracy (did it forget?)."""
+    rows = []
+    for model in models:
+        evaluation = model.metadata.get("evaluation", {})
+        extra = evaluation.get("extra_data")
+        if not extra:
+            continue
+        rows.append([model.name, extra["drawings"], extra["held_out"],
+                     *(f"{100 * value:.2f} %" if value is not None else "-"
+                       for value in (extra["accuracy_before"], extra["accuracy_after"], evaluation.get("test_accuracy")))])
+    return rows
