@@ -18,7 +18,6 @@ offered here, to whoever runs the server, never through the app.
 """
 import argparse
 import json
-import math
 import sqlite3
 import sys
 import threading
