@@ -64,14 +64,18 @@ def confusion_figure(models):
         return figure
     for axes, model in zip(np.atleast_1d(figure.subplots(1, len(with_matrix))), with_matrix):
         matrix = np.array(model.metadata["evaluation"]["test_confusion_matrix"])
-        errors_only = matrix - np.diag(np.diag(matrix))  # the diagonal would drown every mistake
-        axes.imshow(errors_only, cmap="Reds")
-        for (true, predicted), count in np.ndenumerate(matrix):
-            if count and true != predicted:
-                axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7)
-        axes.set(title=f"{model.name}: {matrix.sum() - matrix.trace()} test errors of {matrix.sum():,}",
-                 xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10))
+        plot_mistakes(axes, matrix, f"{model.name}: {matrix.sum() - matrix.trace()} test errors of {matrix.sum():,}")
     return figure
+
+
+def plot_mistakes(axes, matrix, title):
+    """A confusion matrix's off-diagonal counts, shaded and written in (the diagonal would drown every mistake)."""
+    errors_only = matrix - np.diag(np.diag(matrix))
+    axes.imshow(errors_only, cmap="Reds")
+    for (true, predicted), count in np.ndenumerate(matrix):
+        if count and true != predicted:
+            axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7)
+    axes.set(title=title, xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10))
 
 
 def summary_rows(models):
@@ -91,4 +95,22 @@ def summary_rows(models):
             f"{model.metadata['parameters']:,}" if "parameters" in model.metadata else "-",
             status,
         ])
+    return rows
+
+
+CLASS_ACCURACY_HEADERS = ["model", "class drawings", "held out", "accuracy before", "accuracy after", "MNIST test accuracy"]
+
+
+def class_accuracy_rows(models):
+    """One row per model fine-tuned with `trainer/train.py --extra-data`: accuracy on the class's held-out
+    drawings with the starting weights and after training, next to MNIST test accuracy (did it forget?)."""
+    rows = []
+    for model in models:
+        evaluation = model.metadata.get("evaluation", {})
+        extra = evaluation.get("extra_data")
+        if not extra:
+            continue
+        rows.append([model.name, extra["drawings"], extra["held_out"],
+                     *(f"{100 * value:.2f} %" if value is not None else "-"
+                       for value in (extra["accuracy_before"], extra["accuracy_after"], evaluation.get("test_accuracy")))])
     return rows

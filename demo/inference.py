@@ -21,6 +21,7 @@ class LoadedModel:
     net: object = None  # gluon.SymbolBlock, or None when it could not be loaded
     metadata: dict = field(default_factory=dict)
     error: str = ""  # why `net` is None, with the command that fixes it
+    checkpoint_id: str = ""  # trainer.checkpoint.checkpoint_id: which weights answered, stored with each label
 
 
 @dataclass
@@ -51,6 +52,7 @@ class ModelStore:
             try:
                 model.net = checkpoint.load_network(folder, name)
                 model.metadata = checkpoint.read_metadata(folder, name)
+                model.checkpoint_id = checkpoint.checkpoint_id(folder, name)
             except checkpoint.CheckpointError as error:
                 model.net, model.error = None, str(error)
             loaded[name] = model

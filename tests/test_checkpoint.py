@@ -49,3 +49,16 @@ def test_corrupt_metadata_is_a_clear_error(tmp_path):
     checkpoint.checkpoint_paths(tmp_path, "mlp").metadata.write_text("{not json")
     with pytest.raises(checkpoint.CheckpointError, match="not readable JSON"):
         checkpoint.read_metadata(tmp_path, "mlp")
+
+
+def test_checkpoint_id_names_the_weights_and_when_they_were_saved(tmp_path):
+    paths = checkpoint.checkpoint_paths(tmp_path, "mlp")
+    paths.params.write_bytes(b"weights")
+    bare = checkpoint.checkpoint_id(tmp_path, "mlp")
+    assert len(bare) == 12 and int(bare, 16) >= 0  # no metadata: the hash alone
+    checkpoint.write_metadata(tmp_path, "mlp", {"training": {"saved_at": "2026-11-21 10:03:40"}})
+    assert checkpoint.checkpoint_id(tmp_path, "mlp") == f"{bare} (2026-11-21 10:03:40)"
+    paths.params.write_bytes(b"other weights")
+    assert not checkpoint.checkpoint_id(tmp_path, "mlp").startswith(bare)
+    with pytest.raises(checkpoint.CheckpointError, match="lenet-0000.params"):
+        checkpoint.checkpoint_id(tmp_path, "lenet")

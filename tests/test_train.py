@@ -6,8 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import run_script
-from trainer import checkpoint, train
+from conftest import run_script, synthetic_digits
+from trainer import checkpoint, mnist, train
 from trainer.mxnet_shim import mx
 from trainer.training_log import parse_log
 
@@ -156,3 +156,74 @@ def test_sigterm_during_a_checkpoint_write_leaves_the_old_file_and_no_temporary(
     assert result.returncode == 130, result.stderr
     assert target.read_text() == "previous"
     assert [path.name for path in tmp_path.iterdir()] == ["mlp.json"]
+
+
+def export_folder(folder, count=60, seed=3):
+    """A folder like `demo/drawings.py export` writes, holding synthetic digits."""
+    images, labels = synthetic_digits(count, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    mnist.write_idx(folder / "train-images-idx3-ubyte.gz", np.round(images[:, 0] * 255).astype(np.uint8))
+    mnist.write_idx(folder / "train-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    return folder
+
+
+def test_extra_data_joins_training_with_its_own_held_out_split(tmp_path, synthetic_data):
+    from types import SimpleNamespace
+
+    from demo.curves import class_accuracy_rows
+
+    folder = export_folder(tmp_path / "export")
+    settings = small_settings("mlp", extra_data=str(folder))
+    metadata = train.train_model(settings, synthetic_data, tmp_path / "out", [mx.cpu()], show_progress=False,
+                                 extra=mnist.load_extra_data(folder))
+    extra = metadata["evaluation"]["extra_data"]
+    assert (extra["drawings"], extra["trained_on"], extra["held_out"]) == (60, 48, 12)
+    assert 0 <= extra["accuracy_before"] <= 1 and extra["accuracy_after"] > 0.5  # the bars are learnable
+    assert metadata["training"]["extra_data"] == str(folder)
+    mixed_x, mixed_y = train.mix_in(np.zeros((1000, 1, 28, 28)), np.zeros(1000), np.ones((48, 1, 28, 28)), np.ones(48))
+    assert mixed_y.sum() == round(1000 / 9) and len(mixed_x) == len(mixed_y)  # 10 % of every epoch
+
+    log_text = (tmp_path / "out" / "mlp.log").read_text()
+    assert log_text.count("Class-accuracy=") == 2
+    assert [record.epoch for record in parse_log(log_text)] == [1, 2]  # the parser skips the extra lines
+    rows = class_accuracy_rows([SimpleNamespace(name="mlp", metadata=metadata)])
+    assert rows == [["mlp", 60, 12, f"{100 * extra['accuracy_before']:.2f} %", f"{100 * extra['accuracy_after']:.2f} %",
+                     f"{100 * metadata['evaluation']['test_accuracy']:.2f} %"]]
+
+
+def test_init_from_starts_from_the_checkpoint_weights(tmp_path, synthetic_data):
+    train.train_model(small_settings("mlp"), synthetic_data, tmp_path / "start", [mx.cpu()], show_progress=False)
+    folder = export_folder(tmp_path / "export")
+    frozen = small_settings("mlp", lr=0.0, init_from=str(tmp_path / "start"), extra_data=str(folder))
+    metadata = train.train_model(frozen, synthetic_data, tmp_path / "tuned", [mx.cpu()], show_progress=False,
+                                 extra=mnist.load_extra_data(folder))
+
+    start, tuned = params_of(tmp_path / "start", "mlp"), params_of(tmp_path / "tuned", "mlp")
+    assert start.keys() == tuned.keys()
+    for key in start:  # learning rate 0: the run ends with exactly the weights it loaded
+        np.testing.assert_array_equal(tuned[key], start[key])
+    _, _, held_x, held_y = train.split_extra(*mnist.load_extra_data(folder), seed=frozen.seed)
+    expected = (load_exported(tmp_path / "start", "mlp")(mx.nd.array(held_x)).asnumpy().argmax(axis=1) == held_y).mean()
+    assert metadata["evaluation"]["extra_data"]["accuracy_before"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_cli_dry_run_with_extra_data_and_init_from_on_real_mnist(tmp_path, mnist_dir):
+    folder = export_folder(tmp_path / "export")
+    result = run_script("trainer/train.py", "--dry-run", "--models", "mlp", "--extra-data", folder,
+                        "--init-from", checkpoint.DEFAULT_FOLDER, "--out-dir", tmp_path / "out",
+                        env_extra={"MNIST_DIR": str(mnist_dir)})
+    assert result.returncode == 0, result.stderr
+    extra = json.loads((tmp_path / "out" / "mlp.json").read_text())["evaluation"]["extra_data"]
+    assert extra["held_out"] == 12 and extra["accuracy_before"] is not None and extra["accuracy_after"] is not None
+
+
+def test_cli_missing_or_corrupt_extra_data_and_init_from_are_one_line_errors(tmp_path):
+    corrupt = export_folder(tmp_path / "corrupt")
+    (corrupt / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b garbage")
+    cases = [(["--extra-data", tmp_path / "nowhere"], "no such folder"),
+             (["--extra-data", corrupt], "train-labels-idx1-ubyte.gz"),
+             (["--init-from", tmp_path / "nowhere"], "mlp-0000.params is missing")]
+    for flags, message in cases:
+        result = run_script("trainer/train.py", "--dry-run", "--models", "mlp", *flags, "--out-dir", tmp_path / "out")
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

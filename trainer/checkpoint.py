@@ -10,6 +10,7 @@ For a model NAME, a checkpoint folder holds:
 Every file is written to a temporary name in the same folder and renamed into place, so a
 killed trainer never leaves a half-written file behind: readers see the old file or the new one.
 """
+import hashlib
 import io
 import json
 import os
@@ -135,6 +136,46 @@ def load_network(out_dir, name, device=None):
     if logits.shape != (1, 10):
         raise CheckpointError(f"{paths.symbol} maps one image to shape {logits.shape}, not (1, 10)")
     return net
+
+
+def load_weights(net, folder, name):
+    """Copy the weights of `folder`'s exported NAME-0000.params into a freshly built network (for --init-from).
+
+    `export` saves parameters as `arg:<name>`, and the trainer builds each network with the same fixed
+    prefix (`mlp_`, `lenet_`), so every key must match one of `net`'s parameters exactly, and vice versa.
+    """
+    path = checkpoint_paths(folder, name).params
+    if not path.is_file():
+        raise CheckpointError(f"--init-from: {path} is missing; run `{train_command(name, folder)}` to make it")
+    try:
+        saved = {key.split(":", 1)[-1]: value for key, value in mx.nd.load(str(path)).items()}
+    except Exception as error:
+        raise CheckpointError(f"--init-from: {path} is unreadable ({str(error).splitlines()[0]})") from error
+    params = net.collect_params()
+    if set(saved) != set(params.keys()):
+        raise CheckpointError(f"--init-from: {path} holds {sorted(saved)}, but {name} has {sorted(params.keys())}")
+    for key, param in params.items():
+        if saved[key].shape != param.shape:
+            raise CheckpointError(f"--init-from: {path}: {key} has shape {saved[key].shape}, {name} needs {param.shape}")
+        param.set_data(saved[key])
+
+
+def checkpoint_id(folder, name):
+    """Which weights gave an answer: the first 12 hex digits of NAME-0000.params' SHA-256, plus when they were saved.
+
+    The hash identifies the weights themselves (a retrained or fine-tuned model gets a new id); the
+    time, from the metadata, makes the id readable. Raises CheckpointError if the params are missing.
+    """
+    paths = checkpoint_paths(folder, name)
+    try:
+        digest = hashlib.sha256(paths.params.read_bytes()).hexdigest()[:12]
+    except OSError as error:
+        raise CheckpointError(f"{paths.params} is unreadable ({error})") from error
+    try:
+        saved_at = read_metadata(folder, name).get("training", {}).get("saved_at")
+    except CheckpointError:
+        saved_at = None
+    return f"{digest} ({saved_at})" if saved_at else digest
 
 
 def save_resume_state(out_dir, name, net, trainer, progress):

@@ -3,6 +3,7 @@
     python trainer/train.py                     # both models, the recipe that made checkpoints/
     python trainer/train.py --models lenet --epochs 5
     python trainer/train.py --dry-run --out-dir /tmp/smoke
+    python trainer/train.py --extra-data drawings/export --init-from checkpoints --epochs 3 --lr 2e-4 --out-dir finetuned
 
 Model / train / evaluate / main, in that order.
 """
@@ -34,6 +35,11 @@ RECIPES = {
 VALIDATION_SIZE = 5000
 SPEED_EVERY = 100  # batches between speed lines, as MXNet's Speedometer
 DRY_RUN_BATCHES = 3
+# --extra-data: the class's drawings are this share of every epoch (repeated, each repeat augmented
+# differently), so a few hundred drawings matter without the model forgetting MNIST's 55,000 ...
+EXTRA_SHARE = 0.1
+# ... and this share of them, chosen with the seed, is held out to measure accuracy before and after.
+EXTRA_HELD_OUT = 0.2
 KVSTORES = ("device", "dist_sync", "dist_async")
 
 
@@ -86,6 +92,8 @@ class Settings:
     augment: bool
     validation_size: int
     dry_run: bool = False
+    extra_data: str = None  # folder written by `python demo/drawings.py export`
+    init_from: str = None  # checkpoint folder whose weights the run starts from
 
 
 # ---------------------------------------------------------------------------------------------- model
@@ -251,7 +259,7 @@ def test_report(net, images, labels, device):
 # ----------------------------------------------------------------------------------------------- main
 
 
-def describe_run(settings, net, devices, seconds, epochs_completed, history, cluster=SINGLE_PROCESS):
+def describe_run(settings, net, devices, seconds, epochs_completed, history, cluster=SINGLE_PROCESS, extra_report=None):
     """The self-description stored as NAME.json next to the exported network."""
     paths = checkpoint.checkpoint_paths(".", settings.model)
     finished = epochs_completed >= settings.epochs
@@ -282,6 +290,7 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, clu
             "workers": cluster.workers,
             "servers": cluster.servers,
             "seconds": round(seconds, 1),
+            "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "mxnet_version": mx.__version__,
             "numpy_version": np.__version__,
             "python_version": platform.python_version(),
@@ -292,6 +301,8 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, clu
             "validation_loss": history[-1]["validation_loss"] if history else None,
         },
     }
+    if extra_report is not None:
+        metadata["evaluation"]["extra_data"] = extra_report
     return metadata
 
 
@@ -304,8 +315,24 @@ def parameter_digest(net):
     return digest.hexdigest()
 
 
-def train_model(settings, data, out_dir, devices, resume=False, show_progress=True, cluster=SINGLE_PROCESS):
+def split_extra(images, labels, seed):
+    """The class's drawings -> (train_x, train_y, held_x, held_y): EXTRA_HELD_OUT of them, seeded, never trained on."""
+    return mnist.split_validation(images, labels, max(1, round(EXTRA_HELD_OUT * len(labels))), seed)
+
+
+def mix_in(train_x, train_y, extra_x, extra_y):
+    """MNIST plus the class's drawings repeated evenly to EXTRA_SHARE of the result (each at least once)."""
+    count = max(len(extra_y), round(EXTRA_SHARE / (1 - EXTRA_SHARE) * len(train_y)))
+    repeats = np.arange(count) % len(extra_y)
+    return np.concatenate([train_x, extra_x[repeats]]), np.concatenate([train_y, extra_y[repeats]])
+
+
+def train_model(settings, data, out_dir, devices, resume=False, show_progress=True, cluster=SINGLE_PROCESS, extra=None):
     """Train one model on `data` = (train_x, train_y, test_x, test_y) numpy arrays; write its checkpoint files.
+
+    extra: (images, labels) of the class's drawings (settings.extra_data), mixed into training but for
+    a held-out share, on which accuracy is measured with the initial weights and after every epoch.
+    settings.init_from: a checkpoint folder whose weights replace the fresh initialisation.
 
     After every finished epoch the resume state, exported network, log and metadata are
     rewritten atomically, so an interrupted run keeps its last epoch and continues with resume=True.
@@ -316,6 +343,9 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
     paths = checkpoint.checkpoint_paths(out_dir, settings.model)
     train_x, train_y, test_x, test_y = data
     train_x, train_y, val_x, val_y = mnist.split_validation(train_x, train_y, settings.validation_size, settings.seed)
+    if extra is not None:
+        extra_x, extra_y, class_x, class_y = split_extra(*extra, settings.seed)
+        train_x, train_y = mix_in(train_x, train_y, extra_x, extra_y)
     train_x, train_y = cluster.shard(train_x, train_y)
     if settings.dry_run:  # a smoke test: a few batches, a slice of the evaluation sets
         val_x, val_y, test_x, test_y = val_x[:200], val_y[:200], test_x[:500], test_y[:500]
@@ -323,6 +353,13 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
         out_dir.mkdir(parents=True, exist_ok=True)
 
     net = create_network(settings, devices)
+    if settings.init_from:
+        checkpoint.load_weights(net, settings.init_from, settings.model)
+    extra_report = None
+    if extra is not None:  # measured before training or resuming: the initial weights are the same either way
+        extra_report = {"folder": settings.extra_data, "drawings": len(extra[1]), "trained_on": len(extra_y),
+                        "held_out": len(class_y), "share_of_epoch": EXTRA_SHARE,
+                        "accuracy_before": round(evaluate(net, class_x, class_y, devices[0])[0], 6), "accuracy_after": None}
     trainer = create_trainer(net, settings, steps_per_epoch(len(train_y), settings), cluster.kvstore)
     log_lines, history, seconds, first_epoch = [], [], 0.0, 1
     if resume and paths.resume.is_file():
@@ -338,6 +375,10 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
         print(f"{settings.model}: no unfinished run in {out_dir}; starting from scratch")
     if first_epoch == 1:
         log_lines.append(f"{time.strftime('%Y-%m-%d %H:%M:%S')} Start training {settings.model}: {asdict(settings)}")
+        if extra_report is not None:
+            log_lines.append(f"{time.strftime('%Y-%m-%d %H:%M:%S')} Class drawings from {settings.extra_data}: "
+                             f"{extra_report['trained_on']} trained on, {extra_report['held_out']} held out; "
+                             f"held-out accuracy before training {extra_report['accuracy_before']:.6f}")
 
     images = mx.nd.array(train_x, ctx=devices[0])
     labels = mx.nd.array(train_y, ctx=devices[0], dtype="float32")
@@ -355,6 +396,10 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
         seconds += elapsed
         log_lines += training_log.format_epoch_lines(epoch, train_accuracy, train_loss, val_accuracy, val_loss, elapsed)
         history.append({"epoch": epoch, "validation_accuracy": round(val_accuracy, 6), "validation_loss": round(val_loss, 6)})
+        if extra_report is not None:
+            extra_report["accuracy_after"] = round(evaluate(net, class_x, class_y, devices[0])[0], 6)
+            history[-1]["class_accuracy"] = extra_report["accuracy_after"]
+            log_lines.append(training_log.format_class_accuracy_line(epoch, extra_report["accuracy_after"]))
         print(f"{who} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
               f" | val acc {val_accuracy:.4f} loss {val_loss:.4f} | {elapsed:.1f} s, {speed:,.0f} samples/s", flush=True)
 
@@ -367,14 +412,14 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
         checkpoint.export_network(net, out_dir, settings.model)
         checkpoint.atomic_write(paths.log, "\n".join(log_lines) + "\n")
         checkpoint.write_metadata(out_dir, settings.model,
-                                  describe_run(settings, net, devices, seconds, epoch, history, cluster))
+                                  describe_run(settings, net, devices, seconds, epoch, history, cluster, extra_report))
 
     if cluster.distributed:
         print(f"{who}: final parameters sha256 {parameter_digest(net)}", flush=True)
     if not cluster.writes_files:
         return None
     report = test_report(net, test_x, test_y, devices[0])
-    metadata = describe_run(settings, net, devices, seconds, settings.epochs, history, cluster)
+    metadata = describe_run(settings, net, devices, seconds, settings.epochs, history, cluster, extra_report)
     metadata["evaluation"].update(report)
     checkpoint.write_metadata(out_dir, settings.model, metadata)
     paths.resume.unlink(missing_ok=True)  # finished: nothing left to resume
@@ -427,6 +472,12 @@ def parse_args(argv=None):
                         help="dist_* trains as one worker of a parameter-server job started by trainer/launch.py "
                              "(default: device, a single process)")
     parser.add_argument("--dry-run", action="store_true", help=f"smoke test: 1 epoch of {DRY_RUN_BATCHES} batches")
+    parser.add_argument("--extra-data", default=None,
+                        help="folder from `python demo/drawings.py export`: the class's drawings join training as "
+                             f"{EXTRA_SHARE:.0%} of every epoch, {EXTRA_HELD_OUT:.0%} of them held out to measure "
+                             "accuracy before and after (a short fine-tune: --init-from checkpoints --epochs 3 --lr 2e-4)")
+    parser.add_argument("--init-from", default=None,
+                        help="checkpoint folder (e.g. checkpoints) whose NAME-0000.params the run starts from")
     args = parser.parse_args(argv)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
     unknown = [name for name in args.models if name not in MODELS]
@@ -462,7 +513,18 @@ def settings_for(name, args):
         augment=args.augment,
         validation_size=args.validation_size,
         dry_run=args.dry_run,
+        extra_data=args.extra_data,
+        init_from=args.init_from,
     )
+
+
+def check_init_from(folder, names):
+    """--init-from must hold every model's exported weights; say which file is missing before any training."""
+    for name in names if folder else ():
+        params = checkpoint.checkpoint_paths(folder, name).params
+        if not params.is_file():
+            raise UsageError(f"--init-from {folder}: {params.name} is missing (a folder written by trainer/train.py, "
+                             "e.g. checkpoints)")
 
 
 def interrupt_on_sigterm():
@@ -482,6 +544,8 @@ def main(argv=None):
             raise UsageError("--resume works for single-process training only: in a distributed job the optimiser"
                              " state lives on the parameter servers")
         devices = pick_devices(args.gpus)
+        extra = mnist.load_extra_data(args.extra_data) if args.extra_data else None  # before MNIST: fail fast
+        check_init_from(args.init_from, args.models)
         cluster = join_cluster(args.kvstore)
         data = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))
     except (UsageError, mnist.DataError) as error:
@@ -494,7 +558,7 @@ def main(argv=None):
     for name in args.models:
         try:
             train_model(settings_for(name, args), data, args.out_dir, devices, resume=args.resume,
-                        show_progress=sys.stderr.isatty(), cluster=cluster)
+                        show_progress=sys.stderr.isatty(), cluster=cluster, extra=extra)
         except KeyboardInterrupt:
             resume_hint = "" if cluster.distributed else "; continue with the same command plus --resume"
             print(f"\ninterrupted: {name}'s last finished epoch is saved in {args.out_dir}{resume_hint}",

@@ -10,7 +10,9 @@ Lines follow what MXNet's own `Module.fit` and `Speedometer` print, so classic p
     2026-11-21 10:00:17 Epoch[1] Validation-loss=0.081234
     2026-11-21 10:00:17 Epoch[1] Time cost=17.342
 
-Epochs count from 1. Any other line (a header, a note) is free text that parsers skip.
+Epochs count from 1. Any other line (a header, a note) is free text that parsers skip; so is
+`Epoch[N] Class-accuracy=...`, the accuracy on the held-out class drawings of `--extra-data`,
+written in MXNet's format for classic parsers that look for it.
 """
 import re
 import time
@@ -35,6 +37,10 @@ def format_epoch_lines(epoch, train_accuracy, train_loss, validation_accuracy, v
     lines = [f"{stamp} Epoch[{epoch}] {name}={value:.6f}" for name, value in zip(EPOCH_METRICS, values)]
     lines.append(f"{stamp} Epoch[{epoch}] Time cost={time_cost:.3f}")
     return lines
+
+
+def format_class_accuracy_line(epoch, accuracy, now=None):
+    return f"{_stamp(now)} Epoch[{epoch}] Class-accuracy={accuracy:.6f}"
 
 
 @dataclass
