@@ -40,3 +40,40 @@ class DrawingPad(gr.HTML):
 
     def api_info(self):
         return {"type": "string", "description": 'JSON text: {"width": W, "height": H, "strokes": [[[x, y], ...], ...]}'}
+
+
+# The keypad under the answers: one tap on the digit you drew. Its value is the digit to highlight
+# (the models' top answer, set in the browser when an answer arrives); a tap triggers `click` with
+# {"digit": d}, which the app stores with the drawing.
+KEYPAD_HTML = """
+<div class="keypad" role="group" aria-label="Which digit did you draw? One tap saves it.">
+  ${[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((digit) => `<button type="button" data-digit="${digit}"
+     class="${String(digit) === String(value) ? 'suggested' : ''}">${digit}</button>`).join("")}
+</div>
+"""
+KEYPAD_CSS = """
+.keypad { display: grid; grid-template-columns: repeat(10, 1fr); gap: 6px; }
+@media (max-width: 640px) { .keypad { grid-template-columns: repeat(5, 1fr); } }
+.keypad button {
+  min-height: 44px; font-size: 1.2rem; font-weight: 600; cursor: pointer; border-radius: 8px;
+  border: 1px solid var(--button-secondary-border-color); background: var(--button-secondary-background-fill);
+  color: var(--button-secondary-text-color);
+}
+.keypad button.suggested { background: var(--button-primary-background-fill); color: var(--button-primary-text-color); }
+"""
+KEYPAD_JS = """
+element.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-digit]");
+  if (button) trigger("click", { digit: Number(button.dataset.digit) });
+});
+"""
+# Runs in the browser when LeNet's answer changes: its top class becomes the highlighted digit.
+SUGGEST_FROM_LABEL_JS = "(answer) => (answer && answer.confidences && answer.confidences.length) ? answer.label : ''"
+
+
+class DigitKeypad(gr.HTML):
+    """Ten buttons, 0-9; the value is the digit shown as suggested ("" for none)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(value="", html_template=KEYPAD_HTML, css_template=KEYPAD_CSS, js_on_load=KEYPAD_JS,
+                         apply_default_css=False, **kwargs)
