@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from demo.internals import build_inspector, softmax
 from trainer import checkpoint
 from trainer.models import MODELS
 from trainer.mxnet_shim import mx
+
 
 @dataclass
 class LoadedModel:
@@ -21,6 +23,7 @@ class LoadedModel:
     net: object = None  # gluon.SymbolBlock, or None when it could not be loaded
     metadata: dict = field(default_factory=dict)
     error: str = ""  # why `net` is None, with the command that fixes it
+    inspector: object = None  # demo.internals.Inspector of the same files, or None when `net` is None
 
 
 @dataclass
@@ -28,11 +31,6 @@ class Prediction:
     name: str
     probabilities: np.ndarray  # (10,), sums to 1
     milliseconds: float
-
-
-def _softmax(logits):
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
 
 
 class ModelStore:
@@ -50,9 +48,10 @@ class ModelStore:
             model = LoadedModel(name)
             try:
                 model.net = checkpoint.load_network(folder, name)
+                model.inspector = build_inspector(folder, name)
                 model.metadata = checkpoint.read_metadata(folder, name)
             except checkpoint.CheckpointError as error:
-                model.net, model.error = None, str(error)
+                model.net, model.inspector, model.error = None, None, str(error)
             loaded[name] = model
         with self._lock:
             self.folder, self.models = folder, loaded
@@ -69,5 +68,13 @@ class ModelStore:
             for model in self.available():
                 started = time.perf_counter()
                 logits = model.net(batch).asnumpy()[0]
-                results[model.name] = Prediction(model.name, _softmax(logits), (time.perf_counter() - started) * 1e3)
+                results[model.name] = Prediction(model.name, softmax(logits), (time.perf_counter() - started) * 1e3)
         return results
+
+    def explain(self, images):
+        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: demo.internals.Internals} for every loaded model.
+
+        The inspectors were built by `load` from the same files as the networks, so they change together.
+        """
+        with self._lock:
+            return {model.name: model.inspector.inspect(images) for model in self.available()}
