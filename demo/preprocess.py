@@ -15,7 +15,7 @@ canvas, small or large, with a thin or fat brush; `canvas_to_mnist` undoes all o
 """
 import numpy as np
 from scipy import ndimage
-from skimage import measure, transform
+from skimage import draw, measure, transform
 
 from trainer.mnist import DIGIT_BOX, IMAGE_SIZE
 
@@ -27,6 +27,8 @@ DOT_STROKES = 2.0  # ... and so are blobs at most two stroke widths across
 MNIST_STROKE_RATIO = 0.12  # MNIST stroke width / digit height: ~2.4 px in the 20 px box
 MNIST_CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices, on both axes
 MAX_CANVAS_PIXELS = 4_000_000  # larger inputs are refused before any work
+MAX_STROKE_POINTS = 20_000  # stroke lists (the /explain API) with more points are refused
+PEN_RADIUS = 0.0175  # stroke lists are drawn with the Sketchpad's pen: 28 px wide on 800 px
 
 
 class CanvasError(ValueError):
@@ -165,6 +167,34 @@ def _place_by_centre_of_mass(digit):
     image[whole_top:whole_top + height, whole_left:whole_left + width] = digit
     # The fractional part of the offset, bilinear: 28x28 -> 28x28, the centre of mass moves onto the centre.
     return ndimage.shift(image, (top - whole_top, left - whole_left), order=1, mode="constant")
+
+
+def strokes_to_ink(pad):
+    """{"width": W, "height": H, "strokes": [[[x, y], ...], ...]} (pixels, origin top left) -> ink (H, W).
+
+    Each stroke is a polyline drawn with a round pen of the Sketchpad's relative width; the pen width
+    hardly matters, since `ink_to_mnist` redraws the strokes at MNIST's width anyway.
+    """
+    try:
+        width, height = int(pad["width"]), int(pad["height"])
+        strokes = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in pad["strokes"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise CanvasError('expected {"width": W, "height": H, "strokes": [[[x, y], ...], ...]}'
+                          f" ({type(error).__name__}: {error})") from None
+    if not (0 < width and 0 < height and width * height <= MAX_CANVAS_PIXELS):
+        raise CanvasError(f"a canvas of {width}x{height} px is not between 1 px and "
+                          f"{MAX_CANVAS_PIXELS // 1_000_000} megapixels")
+    if sum(len(stroke) for stroke in strokes) > MAX_STROKE_POINTS:
+        raise CanvasError(f"more than {MAX_STROKE_POINTS:,} stroke points")
+    centre_line = np.zeros((height, width), dtype=bool)
+    for stroke in strokes:
+        points = np.clip(np.round(stroke[:, ::-1]), 0, [height - 1, width - 1]).astype(int)  # (row, col)
+        for (row0, col0), (row1, col1) in zip(points, points[1:] if len(points) > 1 else points):
+            centre_line[draw.line(row0, col0, row1, col1)] = True
+    if not centre_line.any():
+        return np.zeros((height, width), dtype=np.float32)
+    radius = max(1.0, PEN_RADIUS * max(width, height))
+    return (ndimage.distance_transform_edt(~centre_line) <= radius).astype(np.float32)
 
 
 def ink_to_mnist(ink):

@@ -4,7 +4,8 @@ import pytest
 from scipy import ndimage
 
 from conftest import layer_with, seven
-from demo.preprocess import MAX_CANVAS_PIXELS, MNIST_CENTRE, CanvasError, canvas_to_mnist, image_to_ink
+from demo.preprocess import (MAX_CANVAS_PIXELS, MNIST_CENTRE, CanvasError, canvas_to_mnist, image_to_ink, ink_to_mnist,
+                             strokes_to_ink)
 
 
 def editor_value(layer):
@@ -91,3 +92,24 @@ def test_oversized_images_are_refused():
     side = int(np.sqrt(MAX_CANVAS_PIXELS)) + 10
     with pytest.raises(CanvasError, match="megapixels"):
         image_to_ink(np.zeros((side, side), dtype=np.uint8))
+
+
+def test_a_stroke_list_reads_like_the_same_drawing_on_the_sketchpad():
+    # seven(): a bar from (x 200, y 150) to (600, 150), then a diagonal to (350, 650), pen radius 25 px
+    pad = {"width": 800, "height": 800, "strokes": [[[200, 150], [600, 150], [350, 650]]]}
+    from_strokes = ink_to_mnist(strokes_to_ink(pad))
+    from_layer = canvas_to_mnist({"background": None, "layers": [seven()], "composite": None})
+    assert from_strokes.shape == (1, 1, 28, 28)
+    assert np.abs(from_strokes - from_layer).mean() < 0.05
+    assert ink_to_mnist(strokes_to_ink({"width": 800, "height": 800, "strokes": []})) is None
+
+
+@pytest.mark.parametrize("pad, message", [
+    ({"width": 800, "strokes": []}, "expected"),
+    ({"width": 800, "height": 800, "strokes": [[[1, 2, 3]]]}, "expected"),
+    ({"width": 5000, "height": 5000, "strokes": []}, "megapixels"),
+    ({"width": 100, "height": 100, "strokes": [[[1, 1]] * 30_000]}, "stroke points"),
+])
+def test_malformed_stroke_lists_are_clear_errors(pad, message):
+    with pytest.raises(CanvasError, match=message):
+        strokes_to_ink(pad)
