@@ -54,8 +54,8 @@ def main():
     for name in names:
         net = store.models[name].net
         clean, _, _ = evaluate(net, images[chosen], labels[chosen], mx.cpu())
-        _, _, predicted = evaluate(net, redrawn, labels[chosen], mx.cpu())
-        correct = predicted == labels[chosen]
+        _, _, probabilities = evaluate(net, redrawn, labels[chosen], mx.cpu())
+        correct = probabilities.argmax(axis=1) == labels[chosen]
         by_group = "   ".join(f"{100 * correct[mask].mean():>{len(group)}.2f}" for group, mask in groups.items())
         print(f"{name:<7} {100 * clean:>7.2f}% {100 * correct.mean():>7.2f}% {100 * (clean - correct.mean()):>6.2f}"
               f"   {by_group}")

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from demo.internals import build_inspector, softmax
 from trainer import checkpoint
 from trainer.models import MODELS
 from trainer.mxnet_shim import mx
+
 
 @dataclass
 class LoadedModel:
@@ -22,6 +24,7 @@ class LoadedModel:
     metadata: dict = field(default_factory=dict)
     error: str = ""  # why `net` is None, with the command that fixes it
     checkpoint_id: str = ""  # trainer.checkpoint.checkpoint_id: which weights answered, stored with each label
+    inspector: object = None  # demo.internals.Inspector of the same files, or None when `net` is None
 
 
 @dataclass
@@ -29,11 +32,6 @@ class Prediction:
     name: str
     probabilities: np.ndarray  # (10,), sums to 1
     milliseconds: float
-
-
-def _softmax(logits):
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
 
 
 class ModelStore:
@@ -44,19 +42,23 @@ class ModelStore:
         self.load(folder)
 
     def load(self, folder=None):
-        """(Re)load every registered model from `folder` (default: the current one). Never raises."""
+        """(Re)load every registered model from `folder` (default: the current one). Never raises.
+
+        Loading runs MXNet too, so it holds the lock: predictions wait for a reload, never race it.
+        """
         folder = Path(folder) if folder is not None else self.folder
         loaded = {}
-        for name in MODELS:
-            model = LoadedModel(name)
-            try:
-                model.net = checkpoint.load_network(folder, name)
-                model.metadata = checkpoint.read_metadata(folder, name)
-                model.checkpoint_id = checkpoint.checkpoint_id(folder, name)
-            except checkpoint.CheckpointError as error:
-                model.net, model.error = None, str(error)
-            loaded[name] = model
         with self._lock:
+            for name in MODELS:
+                model = LoadedModel(name)
+                try:
+                    model.net = checkpoint.load_network(folder, name)
+                    model.inspector = build_inspector(folder, name)
+                    model.metadata = checkpoint.read_metadata(folder, name)
+                    model.checkpoint_id = checkpoint.checkpoint_id(folder, name)
+                except checkpoint.CheckpointError as error:
+                    model.net, model.inspector, model.error = None, None, str(error)
+                loaded[name] = model
             self.folder, self.models = folder, loaded
         return loaded
 
@@ -71,5 +73,13 @@ class ModelStore:
             for model in self.available():
                 started = time.perf_counter()
                 logits = model.net(batch).asnumpy()[0]
-                results[model.name] = Prediction(model.name, _softmax(logits), (time.perf_counter() - started) * 1e3)
+                results[model.name] = Prediction(model.name, softmax(logits), (time.perf_counter() - started) * 1e3)
         return results
+
+    def explain(self, images):
+        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: demo.internals.Internals} for every loaded model.
+
+        The inspectors were built by `load` from the same files as the networks, so they change together.
+        """
+        with self._lock:
+            return {model.name: model.inspector.inspect(images) for model in self.available()}

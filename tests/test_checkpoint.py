@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 
 from trainer import checkpoint
@@ -62,3 +63,41 @@ def test_checkpoint_id_names_the_weights_and_when_they_were_saved(tmp_path):
     assert not checkpoint.checkpoint_id(tmp_path, "mlp").startswith(bare)
     with pytest.raises(checkpoint.CheckpointError, match="lenet-0000.params"):
         checkpoint.checkpoint_id(tmp_path, "lenet")
+
+
+def some_mistakes(count=3):
+    rng = np.random.default_rng(0)
+    return checkpoint.Mistakes(
+        images=rng.integers(0, 256, (count, 28, 28)).astype(np.uint8),
+        labels=np.arange(count), predicted=(np.arange(count) + 1) % 10,
+        confidence=np.linspace(0.5, 0.9, count).astype(np.float32), indices=np.arange(count) * 7)
+
+
+def test_mistakes_round_trip(tmp_path):
+    written = some_mistakes()
+    checkpoint.write_mistakes(tmp_path, "lenet", written)
+    read = checkpoint.read_mistakes(tmp_path, "lenet")
+    assert len(read) == 3 and os.listdir(tmp_path) == ["lenet-mistakes.npz"]
+    for key in checkpoint.MISTAKE_FIELDS:
+        assert np.array_equal(getattr(read, key), getattr(written, key)), key
+        assert getattr(read, key).dtype == checkpoint.MISTAKE_FIELDS[key], key
+
+
+def test_missing_mistakes_say_which_command_makes_them(tmp_path):
+    with pytest.raises(checkpoint.CheckpointError, match="lenet-mistakes.npz is missing.*python trainer/train.py --models lenet"):
+        checkpoint.read_mistakes(tmp_path, "lenet")
+
+
+def test_corrupt_or_malformed_mistakes_are_clear_errors(tmp_path):
+    path = checkpoint.checkpoint_paths(tmp_path, "mlp").mistakes
+    checkpoint.write_mistakes(tmp_path, "mlp", some_mistakes())
+    path.write_bytes(path.read_bytes()[:100])  # truncated
+    with pytest.raises(checkpoint.CheckpointError, match="mlp-mistakes.npz is unreadable.*--models mlp"):
+        checkpoint.read_mistakes(tmp_path, "mlp")
+    wrong_length = some_mistakes()
+    np.savez(path, **{key: getattr(wrong_length, key) for key in checkpoint.MISTAKE_FIELDS} | {"labels": np.arange(2)})
+    with pytest.raises(checkpoint.CheckpointError, match="malformed .*different lengths images 3, labels 2"):
+        checkpoint.read_mistakes(tmp_path, "mlp")
+    np.savez(path, **{key: getattr(wrong_length, key) for key in checkpoint.MISTAKE_FIELDS} | {"images": np.zeros((3, 28, 28))})
+    with pytest.raises(checkpoint.CheckpointError, match="images is float64, not uint8"):
+        checkpoint.read_mistakes(tmp_path, "mlp")

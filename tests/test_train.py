@@ -33,7 +33,8 @@ def params_of(folder, name):
 def test_training_writes_a_self_describing_checkpoint_that_gluon_loads(tmp_path, synthetic_data, name):
     metadata = train.train_model(small_settings(name), synthetic_data, tmp_path, [mx.cpu()], show_progress=False)
     files = sorted(path.name for path in tmp_path.iterdir())
-    assert files == sorted([f"{name}-symbol.json", f"{name}-0000.params", f"{name}.json", f"{name}.log"])
+    assert files == sorted([f"{name}-symbol.json", f"{name}-0000.params", f"{name}.json", f"{name}.log",
+                            f"{name}-mistakes.npz"])
 
     on_disk = json.loads((tmp_path / f"{name}.json").read_text())
     assert on_disk == metadata
@@ -48,6 +49,13 @@ def test_training_writes_a_self_describing_checkpoint_that_gluon_loads(tmp_path,
     logits = load_exported(tmp_path, name)(mx.nd.array(test_x)).asnumpy()
     assert logits.shape == (300, 10)
     assert (logits.argmax(axis=1) == test_y).mean() > 0.5  # learned the synthetic bars, far above chance
+
+    mistakes = checkpoint.read_mistakes(tmp_path, name)
+    wrong = np.flatnonzero(logits.argmax(axis=1) != test_y)
+    assert len(mistakes) == on_disk["evaluation"]["test_errors"] and np.array_equal(mistakes.indices, wrong)
+    assert np.array_equal(mistakes.labels, test_y[wrong]) and np.array_equal(mistakes.predicted, logits[wrong].argmax(1))
+    assert np.array_equal(mistakes.images, (test_x[wrong, 0] * 255).round().astype(np.uint8))
+    assert ((mistakes.confidence > 0.1) & (mistakes.confidence <= 1)).all()  # the largest of 10 probabilities
 
     log_text = (tmp_path / f"{name}.log").read_text()
     assert len(CLASSIC_TRAIN.findall(log_text)) == 2
@@ -116,13 +124,17 @@ def test_cli_gpu_on_a_cpu_machine_is_a_clear_error(tmp_path, mnist_dir):
 def test_cli_dry_run_on_real_mnist_writes_loadable_checkpoints(tmp_path, mnist_dir, mnist_test_set):
     result = run_script("trainer/train.py", "--dry-run", "--out-dir", tmp_path, env_extra={"MNIST_DIR": str(mnist_dir)})
     assert result.returncode == 0, result.stderr
-    test_x, _ = mnist_test_set
+    test_x, test_y = mnist_test_set
     for name in ("mlp", "lenet"):
-        for suffix in ("-symbol.json", "-0000.params", ".json", ".log"):
+        for suffix in ("-symbol.json", "-0000.params", ".json", ".log", "-mistakes.npz"):
             assert (tmp_path / f"{name}{suffix}").is_file()
         logits = load_exported(tmp_path, name)(mx.nd.array(test_x[:8])).asnumpy()
         assert logits.shape == (8, 10) and np.isfinite(logits).all()
         assert "Epoch[1] Train-accuracy=" in (tmp_path / f"{name}.log").read_text()
+        mistakes = checkpoint.read_mistakes(tmp_path, name)  # a 3-batch model makes plenty
+        assert len(mistakes) == json.loads((tmp_path / f"{name}.json").read_text())["evaluation"]["test_errors"] > 0
+        assert np.array_equal(mistakes.images, (test_x[mistakes.indices, 0] * 255).round().astype(np.uint8))
+        assert np.array_equal(mistakes.labels, test_y[mistakes.indices])
 
 
 def test_epoch_metrics_equal_an_independent_evaluation_when_weights_stay_fixed(synthetic_data):

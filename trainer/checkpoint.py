@@ -7,6 +7,7 @@ For a model NAME, a checkpoint folder holds:
     NAME.log                             the training log (trainer/training_log.py)
     NAME-resume.npz                      weights + optimiser state of the last finished epoch,
                                           only while a run is unfinished (for --resume)
+    NAME-mistakes.npz                    the test digits the finished model gets wrong (the demo's gallery)
 Every file is written to a temporary name in the same folder and renamed into place, so a
 killed trainer never leaves a half-written file behind: readers see the old file or the new one.
 """
@@ -39,6 +40,7 @@ class CheckpointPaths:
     metadata: Path
     log: Path
     resume: Path
+    mistakes: Path
 
 
 def checkpoint_paths(out_dir, name):
@@ -50,6 +52,7 @@ def checkpoint_paths(out_dir, name):
         metadata=out_dir / f"{name}.json",
         log=out_dir / f"{name}.log",
         resume=out_dir / f"{name}-resume.npz",
+        mistakes=out_dir / f"{name}-mistakes.npz",
     )
 
 
@@ -210,3 +213,50 @@ def load_resume_state(out_dir, name, net, trainer):
     except Exception as error:
         raise CheckpointError(f"--resume: {path} is unreadable ({error}); delete it to start afresh") from error
     return progress
+
+
+@dataclass(frozen=True)
+class Mistakes:
+    """The test digits a model gets wrong, K of them, in test-set order."""
+
+    images: np.ndarray  # uint8 (K, 28, 28), white digit on black, as in the MNIST files
+    labels: np.ndarray  # int64 (K,), the true digits
+    predicted: np.ndarray  # int64 (K,), the model's answers
+    confidence: np.ndarray  # float32 (K,), the probability the model gave its answer
+    indices: np.ndarray  # int64 (K,), positions in the MNIST test set
+
+    def __len__(self):
+        return len(self.labels)
+
+
+MISTAKE_FIELDS = {"images": np.uint8, "labels": np.int64, "predicted": np.int64, "confidence": np.float32,
+                  "indices": np.int64}
+
+
+def write_mistakes(out_dir, name, mistakes):
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.asarray(getattr(mistakes, key), dtype=dtype) for key, dtype in MISTAKE_FIELDS.items()})
+    atomic_write(checkpoint_paths(out_dir, name).mistakes, buffer.getvalue())
+
+
+def read_mistakes(out_dir, name):
+    """The Mistakes of a finished run, or CheckpointError naming the file and the command that makes it."""
+    path = checkpoint_paths(out_dir, name).mistakes
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing (a finished training run writes it); "
+                              f"run `{train_command(name, out_dir)}` to make it")
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            arrays = {key: saved[key] for key in MISTAKE_FIELDS}
+    except Exception as error:  # truncated zip, missing key, not an .npz at all
+        raise CheckpointError(f"{path} is unreadable ({error}); run `{train_command(name, out_dir)}` again") from error
+    lengths = {key: len(array) for key, array in arrays.items()}
+    problems = [f"{key} is {array.dtype}, not {np.dtype(MISTAKE_FIELDS[key])}"
+                for key, array in arrays.items() if array.dtype != MISTAKE_FIELDS[key]]
+    if len(set(lengths.values())) > 1:
+        problems.append("fields of different lengths " + ", ".join(f"{key} {n}" for key, n in lengths.items()))
+    if arrays["images"].shape[1:] != (28, 28):
+        problems.append(f"images of shape {arrays['images'].shape[1:]}, not (28, 28)")
+    if problems:
+        raise CheckpointError(f"{path} is malformed ({'; '.join(problems)}); run `{train_command(name, out_dir)}` again")
+    return Mistakes(**arrays)

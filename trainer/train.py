@@ -221,18 +221,18 @@ def _progress_bar(total, description, enabled):
 
 
 def evaluate(net, images, labels, device, batch_size=1000):
-    """Mean accuracy and cross-entropy over numpy arrays, plus the predicted classes (N,)."""
+    """Mean accuracy and cross-entropy over numpy arrays, plus the class probabilities (N, 10)."""
     loss_fn = hybridized(mx.gluon.loss.SoftmaxCrossEntropyLoss())
-    predictions, totals = [], np.zeros(2)
+    probabilities, totals = [], np.zeros(2)
     for start in range(0, len(labels), batch_size):
         x = mx.nd.array(images[start:start + batch_size], ctx=device)
         y = mx.nd.array(labels[start:start + batch_size], ctx=device)
         logits = net(x)
         totals += summed_statistics([(loss_fn(logits, y), logits, y)]).asnumpy()
-        predictions.append(logits.argmax(axis=1).asnumpy().astype(np.int64))
-    predicted = np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
+        probabilities.append(mx.nd.softmax(logits).asnumpy())
     count = max(1, len(labels))
-    return float(totals[0] / count), float(totals[1] / count), predicted
+    probabilities = np.concatenate(probabilities) if probabilities else np.zeros((0, mnist.NUM_CLASSES), np.float32)
+    return float(totals[0] / count), float(totals[1] / count), probabilities
 
 
 def confusion_matrix(labels, predicted, classes=mnist.NUM_CLASSES):
@@ -243,7 +243,9 @@ def confusion_matrix(labels, predicted, classes=mnist.NUM_CLASSES):
 
 
 def test_report(net, images, labels, device):
-    accuracy, loss, predicted = evaluate(net, images, labels, device)
+    """The test-set part of the metadata, and the mistakes (for the demo's gallery)."""
+    accuracy, loss, probabilities = evaluate(net, images, labels, device)
+    predicted = probabilities.argmax(axis=1)
     matrix = confusion_matrix(labels, predicted)
     per_class = matrix.diagonal() / np.maximum(1, matrix.sum(axis=1))
     return {
@@ -253,7 +255,20 @@ def test_report(net, images, labels, device):
         "test_errors": int((predicted != labels).sum()),
         "test_per_class_accuracy": [round(float(value), 6) for value in per_class],
         "test_confusion_matrix": matrix.tolist(),
-    }
+    }, find_mistakes(images, labels, probabilities)
+
+
+def find_mistakes(images, labels, probabilities):
+    """The wrongly classified ones of float (N, 1, 28, 28) [0, 1] images, back in MNIST's uint8 form."""
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    return checkpoint.Mistakes(
+        images=(images[wrong, 0] * 255).round().astype(np.uint8),
+        labels=labels[wrong].astype(np.int64),
+        predicted=predicted[wrong].astype(np.int64),
+        confidence=probabilities[wrong, predicted[wrong]].astype(np.float32),
+        indices=wrong.astype(np.int64),
+    )
 
 
 # ----------------------------------------------------------------------------------------------- main
@@ -418,9 +433,10 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
         print(f"{who}: final parameters sha256 {parameter_digest(net)}", flush=True)
     if not cluster.writes_files:
         return None
-    report = test_report(net, test_x, test_y, devices[0])
+    report, mistakes = test_report(net, test_x, test_y, devices[0])
     metadata = describe_run(settings, net, devices, seconds, settings.epochs, history, cluster, extra_report)
     metadata["evaluation"].update(report)
+    checkpoint.write_mistakes(out_dir, settings.model, mistakes)
     checkpoint.write_metadata(out_dir, settings.model, metadata)
     paths.resume.unlink(missing_ok=True)  # finished: nothing left to resume
     print(f"{settings.model}: test accuracy {report['test_accuracy']:.4f} ({report['test_errors']} errors"

@@ -1,0 +1,41 @@
+"""The mistakes gallery: the test digits a model gets wrong, from its NAME-mistakes.npz (never from MNIST itself).
+
+Read the file with `trainer.checkpoint.read_mistakes(folder, name)` (CheckpointError says which command
+makes a missing one); these functions turn it into a dropdown of confusion cells and gallery items.
+"""
+from collections import Counter
+
+import numpy as np
+
+ALL = "all"
+GALLERY_SCALE = 4  # 28x28 -> 112x112 with crisp pixels (browsers would blur a small image they enlarge)
+
+
+def cell_key(true, predicted):
+    """The dropdown value of one confusion cell, e.g. "4>9"."""
+    return f"{true}>{predicted}"
+
+
+def cell_choices(mistakes):
+    """Dropdown (label, value) pairs: every mistake first, then each (true, predicted) cell, most frequent first."""
+    counts = Counter(zip(mistakes.labels.tolist(), mistakes.predicted.tolist()))
+    cells = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(f"all {len(mistakes)} mistakes", ALL)] + [
+        (f"true {true} → predicted {predicted} ({count})", cell_key(true, predicted))
+        for (true, predicted), count in cells]
+
+
+def gallery_items(mistakes, cell=ALL, scale=GALLERY_SCALE):
+    """[(uint8 (28 * scale, 28 * scale) image, "true 4 → predicted 9 (87 %)"), ...] for one cell, or ALL.
+
+    Most confident first: a mistake made with confidence tells the most about what the model learned.
+    """
+    chosen = np.ones(len(mistakes), dtype=bool)
+    if cell != ALL:
+        true, predicted = (int(part) for part in cell.split(">"))
+        chosen = (mistakes.labels == true) & (mistakes.predicted == predicted)
+    order = np.flatnonzero(chosen)[np.argsort(-mistakes.confidence[chosen], kind="stable")]
+    return [(mistakes.images[index].repeat(scale, axis=0).repeat(scale, axis=1),
+             f"true {mistakes.labels[index]} → predicted {mistakes.predicted[index]} "
+             f"({100 * mistakes.confidence[index]:.0f} %)")
+            for index in order]
