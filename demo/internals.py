@@ -29,7 +29,7 @@ HIDDEN_LAYERS = {
         ("hidden2", "dense1_relu_fwd_output", (64,)),
     ),
 }
-# The first layer's weights, by the end of their parameter name: what `first_layer_weights` returns.
+# The first layer's weights, by the end of their parameter name: what `Inspector.first_layer` holds.
 FIRST_LAYER_WEIGHT = {"lenet": "conv0_weight", "mlp": "dense0_weight"}
 LOGITS = "logits"
 JSON_DECIMALS = 6  # float32 holds ~7 significant digits; this halves the JSON without changing any answer
@@ -107,6 +107,7 @@ class Inspector:
         self._block.collect_params().setattr("grad_req", "null")  # gradients for the input only
         self._block.hybridize()
         self._contrast = mx.nd.array(_contrast_weights(), ctx=self.device)
+        self.first_layer = self._first_layer_weights()  # read once, here: later readers need neither MXNet nor the lock
 
     def _check_shapes(self, outputs, expected, symbol_file):
         for output, layer_name, shape in zip(outputs, self.layer_names, expected):
@@ -115,7 +116,7 @@ class Inspector:
                 raise checkpoint.CheckpointError(
                     f"{symbol_file}: layer {layer_name} has shape {tuple(found[1:])} per image, expected {shape}")
 
-    def first_layer_weights(self):
+    def _first_layer_weights(self):
         """LeNet: the 20 conv filters (20, 5, 5). MLP: each first-layer unit's incoming weights as an image (128, 28, 28)."""
         suffix = FIRST_LAYER_WEIGHT[self.name]
         weights = next(p for key, p in self._block.collect_params().items() if key.endswith(suffix))

@@ -7,6 +7,8 @@ from collections import Counter
 
 import numpy as np
 
+from demo.inline import inline_png
+
 ALL = "all"
 GALLERY_SCALE = 4  # 28x28 -> 112x112 with crisp pixels (browsers would blur a small image they enlarge)
 
@@ -39,3 +41,10 @@ def gallery_items(mistakes, cell=ALL, scale=GALLERY_SCALE):
              f"true {mistakes.labels[index]} → predicted {mistakes.predicted[index]} "
              f"({100 * mistakes.confidence[index]:.0f} %)")
             for index in order]
+
+
+def gallery_html(mistakes, cell=ALL):
+    """The gallery as HTML: a grid of inline 28x28 images (shown 3x) with their captions."""
+    figures = [f'<figure>{inline_png(image, caption, width=84)}<figcaption>{caption}</figcaption></figure>'
+               for image, caption in gallery_items(mistakes, cell, scale=1)]
+    return f'<div class="mistakes-grid">{"".join(figures)}</div>'

@@ -1,0 +1,20 @@
+"""Images sent inside the page's HTML as data URIs, never as files.
+
+Nothing is written to Gradio's cache per update (a class drawing live would fill it), identical
+images from concurrent users cannot race on one cached file, the browser makes no extra requests,
+and pixels stay crisp squares when enlarged (PNG, no smoothing).
+"""
+import base64
+import io
+
+import PIL.Image
+
+
+def inline_png(image, alt, width=None):
+    """uint8 (H, W) grey or (H, W, 3) RGB -> an <img> carrying the PNG itself, drawn without smoothing."""
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(image).save(buffer, format="PNG", compress_level=1)  # fast; these PNGs are small anyway
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    size = f' width="{width}" height="{width}"' if width else ""
+    return (f'<img src="data:image/png;base64,{data}"{size} alt="{alt}" '
+            'style="image-rendering: pixelated; max-width: 100%">')
