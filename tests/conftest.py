@@ -1,12 +1,15 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The app under test stores labelled drawings in a throw-away database, never in the repository's drawings/.
+os.environ.setdefault("DEMO_DRAWINGS_DB", str(Path(tempfile.mkdtemp(prefix="drawings-test-")) / "drawings.sqlite"))
 
 
 @pytest.fixture(scope="session")

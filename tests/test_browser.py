@@ -1,4 +1,4 @@
-"""A real browser draws a digit with the mouse and sees both models answer; then opens the curves tab.
+"""A real browser draws digits with the mouse and a finger, and uses every tab, as a person would.
 
 Needs Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Playwright's own browser
 download does not work here, so it drives /usr/bin/chromium. Screenshots go to test-artifacts/.
@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from bench.pad_digits import unit_strokes
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # As root in a container, with a closed network: no sandbox, and nothing that phones home.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
@@ -31,75 +34,178 @@ def browser():
 
 @pytest.fixture(scope="module")
 def page(browser, app_url):
-    """A desktop-sized page shared by the tests below, in order: draw, clear, curves."""
+    """A desktop-sized page shared by the tests below, in order."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(app_url)
+    wait_for_prompt(page)
     return page
 
 
-def draw_seven(page):
-    """Mouse strokes on the sketchpad: a top bar, then the diagonal."""
-    canvas = page.locator("#sketchpad canvas").first
-    box = canvas.bounding_box()
+def pad_box(page):
+    return page.locator("#sketchpad canvas").bounding_box()
 
-    def at(fx, fy):
-        return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
 
-    for start, end in ((at(0.3, 0.25), at(0.7, 0.25)), (at(0.7, 0.25), at(0.45, 0.8))):
-        page.mouse.move(*start)
+def pad_points(box, stroke, margin=0.2):
+    """Unit-box points -> page coordinates inside the pad, keeping `margin` of the pad free on each side."""
+    return [(box["x"] + box["width"] * (margin + (1 - 2 * margin) * x),
+             box["y"] + box["height"] * (margin + (1 - 2 * margin) * y)) for x, y in stroke[::2]]
+
+
+def mouse_draw(page, digit, margin=0.2):
+    box = pad_box(page)
+    for stroke in unit_strokes(digit):
+        points = pad_points(box, stroke, margin)
+        page.mouse.move(*points[0])
         page.mouse.down()
-        for step in range(1, 16):
-            page.mouse.move(start[0] + (end[0] - start[0]) * step / 15, start[1] + (end[1] - start[1]) * step / 15)
+        for point in points[1:]:
+            page.mouse.move(*point)
         page.mouse.up()
 
 
-def test_drawing_with_the_mouse_shows_both_predictions(page):
-    page.wait_for_selector('#sketchpad button[aria-label="Brush"]')
-    page.wait_for_function("document.querySelector('#mlp-label').innerText.includes('Draw a digit')")
-    draw_seven(page)
-    for label in ("#mlp-label", "#lenet-label"):  # live: no button pressed
-        page.wait_for_function(f"/%/.test(document.querySelector('{label}').innerText)", timeout=30_000)
-    page.wait_for_selector("#seen img", timeout=30_000)
-    page.screenshot(path=str(ARTIFACTS / "draw.png"), full_page=True)
-    for label in ("#mlp-label", "#lenet-label"):
-        text = page.locator(label).inner_text()
-        assert re.search(r"\b7\b", text.split("\n")[1] if "\n" in text else text), text
-
-
-def test_clear_returns_to_the_prompt(page):
-    page.get_by_role("button", name="Clear", exact=True).click()
-    page.wait_for_function("document.querySelector('#mlp-label').innerText.includes('Draw a digit')", timeout=30_000)
-    assert "%" not in page.locator("#lenet-label").inner_text()
-
-
-def test_drawing_with_a_finger_on_a_phone(browser, app_url):
-    """Touch events, as a phone sends them, dispatched through Chromium's DevTools protocol."""
-    phone = browser.new_context(viewport={"width": 412, "height": 915}, has_touch=True, is_mobile=True)
-    page = phone.new_page()
-    page.goto(app_url)
-    page.wait_for_selector('#sketchpad button[aria-label="Brush"]')
-    page.wait_for_function("document.querySelector('#lenet-label').innerText.includes('Draw a digit')")
-    box = page.locator("#sketchpad canvas").first.bounding_box()
-    finger = phone.new_cdp_session(page)
-    # A '1' down the middle. On a phone the square drawing area sits in the middle of a taller canvas
-    # element, and a stroke must start inside the drawing area.
-    x, middle, side = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, min(box["width"], box["height"])
-    points = [{"x": x, "y": middle + side * (step / 20 - 0.5) * 0.6, "id": 1} for step in range(21)]
-    finger.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
-    for point in points[1:]:
-        finger.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        page.wait_for_timeout(16)  # a finger moves over several frames
+def touch_draw(page, finger, points):
+    """One finger stroke through Chromium's DevTools protocol, as a phone sends it (several frames long)."""
+    touches = [{"x": x, "y": y, "id": 1} for x, y in points]
+    finger.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [touches[0]]})
+    for touch in touches[1:]:
+        finger.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [touch]})
+        page.wait_for_timeout(8)
     finger.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    page.wait_for_function("/%/.test(document.querySelector('#lenet-label').innerText)", timeout=30_000)
-    page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
-    assert re.search(r"\b1\b", page.locator("#lenet-label").inner_text().split("\n")[1])
-    phone.close()
 
 
-def test_training_curves_tab_shows_the_plots(page):
+def top_answer(page, label):
+    """The big top class a gr.Label shows (its status tracker, invisible while an update runs, aside)."""
+    return page.locator(f"{label} [data-testid=label-output-value]").inner_text().strip()
+
+
+def wait_for_answer(page, digit, labels=("#mlp-label", "#lenet-label")):
+    for label in labels:
+        page.wait_for_function(f"""() => (document.querySelector('{label} [data-testid=label-output-value]')
+                                         ?.innerText.trim() === '{digit}')""", timeout=30_000)
+
+
+def wait_for_prompt(page):
+    for label in ("#mlp-label", "#lenet-label"):
+        page.wait_for_function(f"(document.querySelector('{label}')?.innerText || '').includes('Draw a digit')",
+                               timeout=30_000)
+
+
+def seen_image(page):
+    return page.locator("#seen img").get_attribute("src")
+
+
+def test_several_digits_in_a_row_with_clear_between(page):
+    for index, digit in enumerate((7, 1, 0, 4, 3, 8)):
+        mouse_draw(page, digit)
+        wait_for_answer(page, digit)
+        assert top_answer(page, "#lenet-label") == str(digit)
+        assert top_answer(page, "#mlp-label") == str(digit)
+        if index == 0:
+            page.screenshot(path=str(ARTIFACTS / "draw.png"), full_page=True)
+        page.get_by_role("button", name="Clear", exact=True).click()
+        wait_for_prompt(page)  # every time, not only the first
+        assert "%" not in page.locator("#lenet-label").inner_text()
+        assert page.locator("#seen img").count() == 0
+
+
+def test_undo_removes_the_last_stroke_by_button_and_by_keyboard(page):
+    mouse_draw(page, 1)
+    wait_for_answer(page, 1)
+    one = seen_image(page)
+    box = pad_box(page)
+    for undo in (lambda: page.get_by_role("button", name="Undo", exact=True).click(),
+                 lambda: page.keyboard.press("Control+z")):
+        page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)  # a bar across the top
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.22, steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"document.querySelector('#seen img').src !== {one!r}", timeout=30_000)
+        undo()
+        page.wait_for_function(f"document.querySelector('#seen img').src === {one!r}", timeout=30_000)
+        wait_for_answer(page, 1)
+    page.locator("#sketchpad canvas").focus()
+    page.keyboard.press("Escape")  # clears, from the keyboard
+    wait_for_prompt(page)
+
+
+def test_inside_the_models_updates_with_the_drawing(page):
+    page.get_by_text("Inside the models", exact=False).first.click()
+    page.wait_for_selector("#mlp-inside .inside-empty")
+    mouse_draw(page, 2)
+    wait_for_answer(page, 2)
+    for column in ("#mlp-inside", "#lenet-inside"):
+        page.wait_for_function(f"document.querySelectorAll('{column} figure img').length >= 4", timeout=30_000)
+        assert "Why 2?" in page.locator(column).inner_text()
+    before = page.locator("#lenet-inside").inner_html()
+    page.locator("#why-not input").click()
+    page.get_by_role("option", name="why not 3?").click()
+    page.wait_for_function("document.querySelector('#lenet-inside').innerText.includes('Why not 3?')", timeout=30_000)
+    assert page.locator("#lenet-inside").inner_html() != before
+    page.locator("#inside").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "inside.png"), full_page=True)
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.wait_for_selector("#lenet-inside .inside-empty", timeout=30_000)
+    page.get_by_text("Inside the models", exact=False).first.click()  # closed again: no more work per stroke
+
+
+def test_tapping_the_digit_stores_the_drawing_and_clears_the_pad(page):
+    from demo import app
+
+    before = app.drawings_store.count()
+    mouse_draw(page, 6)
+    wait_for_answer(page, 6, labels=("#lenet-label",))
+    page.wait_for_selector("#keypad button.suggested", timeout=30_000)
+    assert page.locator("#keypad button.suggested").inner_text() == "6"  # the models' answer, pre-selected
+    page.locator("#keypad button.suggested").click()
+    page.wait_for_function("document.querySelector('#thanks').innerText.includes('Thank you')", timeout=30_000)
+    assert "Saved as a 6" in page.locator("#thanks").inner_text()
+    wait_for_prompt(page)  # the pad cleared itself for the next digit
+    assert app.drawings_store.count() == before + 1
+    page.get_by_role("tab", name="Our drawings").click()
+    page.wait_for_function("document.querySelector('#drawings-accuracy').innerText.includes('lenet')", timeout=30_000)
+    page.wait_for_selector("#drawings-latest img", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "drawings.png"), full_page=True)
+    page.get_by_role("tab", name="Draw", exact=True).click()
+
+
+def test_training_curves_tab_shows_the_plots_and_the_mistakes(page):
     page.get_by_role("tab", name="Training curves").click()
     for plot in ("#curves-plot", "#confusion-plot"):
         page.wait_for_selector(f"{plot} img", timeout=30_000)
     page.wait_for_function("document.querySelector('#summary').innerText.includes('lenet')", timeout=30_000)
     assert "99." in page.locator("#summary").inner_text()  # the test accuracies from the metadata
+    page.wait_for_function("document.querySelector('#mistakes-gallery').innerText.trim().length > 0", timeout=30_000)
+    gallery = page.locator("#mistakes-gallery").inner_text()
+    assert "predicted" in gallery or "python trainer/train.py" in gallery  # the digits, or how to make them
     page.screenshot(path=str(ARTIFACTS / "curves.png"), full_page=True)
+    page.get_by_role("tab", name="Draw", exact=True).click()
+
+
+def test_drawing_with_a_finger_on_a_phone(browser, app_url):
+    """390x844 with touch: strokes starting at the pad's very edges count, nothing scrolls, answers stay in view."""
+    phone = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=3)
+    page = phone.new_page()
+    page.goto(app_url)
+    wait_for_prompt(page)
+    finger = phone.new_cdp_session(page)
+    box = pad_box(page)
+    assert box["width"] >= 0.9 * PHONE["width"] and box["width"] == pytest.approx(box["height"], abs=1)
+    scroll = page.evaluate("[window.scrollX, window.scrollY]")
+    x = box["x"] + box["width"] * 0.5
+    # A '1' from 2 % below the pad's top edge to 2 % above its bottom edge.
+    touch_draw(page, finger, [(x, box["y"] + box["height"] * (0.02 + 0.96 * step / 30)) for step in range(31)])
+    wait_for_answer(page, 1)
+    assert page.evaluate("[window.scrollX, window.scrollY]") == scroll  # the finger drew; the page did not move
+    for label in ("#mlp-label", "#lenet-label"):
+        answer = page.locator(label).bounding_box()
+        assert answer["y"] + 60 <= PHONE["height"], (label, answer)  # the top answer is on the first screen
+    page.screenshot(path=str(ARTIFACTS / "phone.png"))
+    page.get_by_role("button", name="Clear", exact=True).tap()
+    wait_for_prompt(page)
+    # A '7' whose bar starts at the pad's left edge, drawn after Clear: the second digit counts too.
+    bar = [(box["x"] + box["width"] * (0.02 + 0.7 * step / 20), box["y"] + box["height"] * 0.1) for step in range(21)]
+    stem = [(box["x"] + box["width"] * (0.72 - 0.35 * step / 25), box["y"] + box["height"] * (0.1 + 0.85 * step / 25))
+            for step in range(1, 26)]
+    touch_draw(page, finger, bar + stem)
+    wait_for_answer(page, 7, labels=("#lenet-label",))
+    assert page.evaluate("[window.scrollX, window.scrollY]") == scroll
+    phone.close()

@@ -12,7 +12,8 @@ import pytest
 from bench.canvases import redraw
 from demo import app
 from demo.inference import ModelStore
-from demo.preprocess import canvas_to_mnist
+from bench.pad_digits import pad_value
+from demo.preprocess import strokes_to_mnist
 from trainer import checkpoint
 from trainer.checkpoint import DEFAULT_FOLDER
 from trainer.mxnet_shim import mx
@@ -37,25 +38,24 @@ def test_shipped_checkpoints_reach_the_promised_test_accuracy(mnist_test_set):
         assert accuracy == pytest.approx(store.models[name].metadata["evaluation"]["test_accuracy"], abs=1e-6)
 
 
-def test_predict_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set):
+def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set):
     images, labels = mnist_test_set
     rng = np.random.default_rng(2026)
     sample = rng.choice(len(labels), 300, replace=False)
     correct = {"mlp": 0, "lenet": 0}
     for index in sample:
         layer = redraw(images[index, 0], rng).layer
-        mlp_label, lenet_label, *_ = app.predict({"background": None, "layers": [layer], "composite": None})
+        mlp_label, lenet_label, *_ = app.predict_image(layer)
         for name, label in (("mlp", mlp_label), ("lenet", lenet_label)):
             correct[name] += max(label, key=label.get) == str(labels[index])
     assert correct["lenet"] / len(sample) >= 0.97, correct
     assert correct["mlp"] / len(sample) >= 0.93, correct
 
 
-def test_blank_canvas_shows_a_prompt_not_a_prediction():
-    blank = {"background": None, "layers": [np.zeros((800, 800, 4), np.uint8)], "composite": None}
-    mlp_label, lenet_label, _, _, seen = app.predict(blank)
-    assert mlp_label == lenet_label == app.PROMPT
-    assert seen == app.SEEN_PLACEHOLDER and "<img" not in seen
+def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction():
+    for mlp_label, lenet_label, _, _, seen in (app.predict(""), app.predict_image(np.zeros((800, 800, 4), np.uint8))):
+        assert mlp_label == lenet_label == app.PROMPT
+        assert seen == app.SEEN_PLACEHOLDER and "<img" not in seen
 
 
 def test_missing_checkpoints_are_reported_with_the_command_that_makes_them(tmp_path):
@@ -89,14 +89,12 @@ def test_corrupt_checkpoint_is_reported_and_reload_picks_up_a_fixed_one(tmp_path
     assert store.models["mlp"].net is not None
 
 
-def test_what_the_model_sees_is_the_preprocessed_input_enlarged(mnist_test_set):
-    images, _ = mnist_test_set
-    layer = redraw(images[0, 0], np.random.default_rng(0)).layer
-    value = {"background": None, "layers": [layer], "composite": None}
+def test_what_the_model_sees_is_the_preprocessed_input_enlarged():
+    value = pad_value(5, np.random.default_rng(0))
     seen = app.predict(value)[-1]
     encoded = re.search(r'src="data:image/png;base64,([^"]+)"', seen).group(1)
     shown = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(encoded))))
-    expected = canvas_to_mnist(value)[0, 0]
+    expected = strokes_to_mnist(value)[0, 0]
     assert shown.shape == (28, 28)
     np.testing.assert_array_equal(shown, (expected * 255).round().astype(np.uint8))
 

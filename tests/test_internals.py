@@ -91,10 +91,10 @@ def test_saliency_is_gradient_times_input_of_the_contrast(inspectors, name):
 
 def test_first_layer_weights_are_the_filters_and_the_templates(inspectors):
     params = mx.nd.load(str(checkpoint.checkpoint_paths(DEFAULT_FOLDER, "lenet").params))
-    filters = inspectors["lenet"].first_layer_weights()
+    filters = inspectors["lenet"].first_layer
     assert filters.shape == (20, 5, 5)
     assert np.array_equal(filters, params["arg:lenet_conv0_weight"].asnumpy()[:, 0])
-    templates = inspectors["mlp"].first_layer_weights()
+    templates = inspectors["mlp"].first_layer
     assert templates.shape == (128, 28, 28)
     assert np.array_equal(templates[7].ravel(), mx.nd.load(str(checkpoint.checkpoint_paths(
         DEFAULT_FOLDER, "mlp").params))["arg:mlp_dense0_weight"].asnumpy()[7])
