@@ -89,8 +89,15 @@ def wait_for_prompt(page):
                                timeout=30_000)
 
 
-def seen_image(page):
-    return page.locator("#seen img").get_attribute("src")
+def settled_seen_image(page, quiet_ms=500):
+    """The 28x28 preview once updates have stopped (the last one, sent at pen-up, may trail a live one)."""
+    source = None
+    while True:
+        page.wait_for_timeout(quiet_ms)
+        latest = page.locator("#seen img").get_attribute("src")
+        if latest == source:
+            return source
+        source = latest
 
 
 def test_several_digits_in_a_row_with_clear_between(page):
@@ -110,7 +117,7 @@ def test_several_digits_in_a_row_with_clear_between(page):
 def test_undo_removes_the_last_stroke_by_button_and_by_keyboard(page):
     mouse_draw(page, 1)
     wait_for_answer(page, 1)
-    one = seen_image(page)
+    one = settled_seen_image(page)
     box = pad_box(page)
     for undo in (lambda: page.get_by_role("button", name="Undo", exact=True).click(),
                  lambda: page.keyboard.press("Control+z")):
