@@ -51,7 +51,7 @@ def draw_panels(store, image, explained):
     plain = image[0, 0]
     panels = {}
     for name, found in explained.items():
-        weights = store.models[name].inspector.first_layer_weights()
+        weights = store.models[name].inspector.first_layer
         drawn = (inside_plots.lenet_panels(found, weights) if name == "lenet"
                  else inside_plots.mlp_panels(found, weights, plain))
         panels.update({f"{name}.{key}": panel for key, panel in drawn.items()})

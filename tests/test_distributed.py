@@ -42,7 +42,7 @@ def test_two_workers_end_with_identical_weights_and_rank_0_alone_writes(tmp_path
     assert set(digests) == {"worker 0", "worker 1"}, result.stdout[-2000:]
     assert digests["worker 0"] == digests["worker 1"]
 
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["mlp-0000.params", "mlp-symbol.json", "mlp.json", "mlp.log"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mlp-0000.params", "mlp-mistakes.npz", "mlp-symbol.json", "mlp.json", "mlp.log"]
     written_by = {line[1:].split("]")[0] for line in result.stdout.splitlines() if "wrote " in line}
     assert len(written_by) == 1 and written_by == set(RANK_0.findall(result.stdout))  # one writer: rank 0
     metadata = json.loads((tmp_path / "mlp.json").read_text())
