@@ -39,6 +39,7 @@ SEEN_PLACEHOLDER = '<p class="seen-empty">The 28x28 image the models receive app
 TITLES = {"mlp": "MLP (dense 128-64-10)", "lenet": "LeNet (2 conv + 2 dense)"}
 PROMPT = "✏️ Draw a digit"
 DRAWINGS_REFRESH_SECONDS = 10  # "Our drawings" follows the class's labels while it is open
+RELAY_WHILE_OPEN_JS = "(drawing, open, relayed) => open ? drawing : relayed"
 WHY_NOT_CHOICES = [("the answer only", "")] + [(f"why not {digit}?", str(digit)) for digit in range(10)]
 APP_CSS = """
 #inside figure { margin: 0 0 14px; }
@@ -126,10 +127,8 @@ def blank_answers():
     return answers(None)
 
 
-def inside(pad_value, why_not, inside_open):
-    """The "Inside the models" columns for the drawing; skipped while the panel is closed (no work, no bytes)."""
-    if not inside_open:
-        return gr.skip(), gr.skip()
+def inside(pad_value, why_not):
+    """The "Inside the models" columns for the drawing (the pad's value, relayed while the panel is open)."""
     image = read_pad(pad_value)
     explained = store.explain(image) if image is not None else {}
     return inside_view.inside_html(store.models, image, explained, int(why_not) if why_not else None)
@@ -225,7 +224,10 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, dele
     gr.Markdown("# Draw a digit, watch two networks read it\n"
                 "Two networks trained on MNIST with Apache MXNet read your drawing as you draw.", elem_id="intro")
     status = gr.Markdown()
-    inside_open = gr.State(False)
+    # The pad's value reaches the inside view only while its panel is open, relayed in the browser:
+    # a closed panel costs the server nothing per stroke.
+    inside_open = gr.Checkbox(False, visible=False)
+    inside_drawing = gr.Textbox(visible=False)
     with gr.Tab("Draw") as draw_tab:
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
@@ -287,12 +289,12 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, dele
     mistakes_outputs = [mistakes_cell, mistakes_shown]
     # always_last: while a stroke grows, a newer drawing replaces any update still waiting in line.
     pad.change(predict, pad, answer_outputs, api_name="predict", show_progress="hidden", trigger_mode="always_last")
-    pad.change(inside, [pad, why_not, inside_open], [mlp_inside, lenet_inside], api_name=False,
-               show_progress="hidden", trigger_mode="always_last")
-    why_not.change(inside, [pad, why_not, inside_open], [mlp_inside, lenet_inside], api_name=False)
-    inside_panel.expand(lambda: True, None, inside_open, api_name=False).then(
-        inside, [pad, why_not, inside_open], [mlp_inside, lenet_inside], api_name=False)
-    inside_panel.collapse(lambda: False, None, inside_open, api_name=False)
+    pad.change(None, [pad, inside_open, inside_drawing], inside_drawing, js=RELAY_WHILE_OPEN_JS)
+    inside_panel.expand(None, pad, [inside_open, inside_drawing], js="(drawing) => [true, drawing]")
+    inside_panel.collapse(None, None, inside_open, js="() => false")
+    inside_drawing.change(inside, [inside_drawing, why_not], [mlp_inside, lenet_inside], api_name=False,
+                          show_progress="hidden", trigger_mode="always_last")
+    why_not.change(inside, [inside_drawing, why_not], [mlp_inside, lenet_inside], api_name=False)
     picture.change(predict_image, picture, answer_outputs, api_name="predict_image", show_progress="hidden")
     lenet_label.change(None, lenet_label, keypad, js=SUGGEST_FROM_LABEL_JS)  # in the browser: no round trip
     keypad.click(label_from_keypad, pad, [thanks, pad], api_name=False)
