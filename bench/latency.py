@@ -10,7 +10,6 @@ Also: the server's memory and Gradio's temporary files before and after the load
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +71,12 @@ def http_latencies(url, endpoint, values, clients, requests):
     return [d for durations, _ in results for d in durations], sum(errors for _, errors in results)
 
 
+def resident_mb():
+    """This process's resident memory now (server and clients: both live here)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def cache_files():
     folder = Path(gr.utils.get_upload_folder())
     return sum(1 for path in folder.rglob("*") if path.is_file()) if folder.exists() else 0
@@ -108,8 +113,8 @@ def main():
     servers = {"/noop": noop_demo(), "/predict": app.demo}
     for demo in servers.values():
         demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", max_file_size=app.MAX_UPLOAD)
-    memory_before, files_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, cache_files()
-    for clients, requests in ((1, 200), (args.clients, args.requests)):
+    files_before, memory = cache_files(), [resident_mb()]
+    for clients, requests in ((1, 200), (args.clients, args.requests), (args.clients, args.requests)):
         print(f"\nHTTP through gradio_client, {clients} concurrent client(s), {requests} requests per endpoint:")
         medians, tails = {}, {}
         for endpoint, demo in servers.items():
@@ -119,9 +124,9 @@ def main():
             print(f"  {endpoint:<9} {percentiles(durations)}   errors {errors}")
         print(f"  predict - no-op p50: {1000 * (medians['/predict'] - medians['/noop']):.2f} ms; "
               f"p95 ratio {tails['/predict'] / tails['/noop']:.2f}")
-    memory_after, files_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, cache_files()
-    print(f"\nserver peak memory {memory_before / 1024:.0f} -> {memory_after / 1024:.0f} MB; "
-          f"files in Gradio's cache {files_before} -> {files_after}")
+        memory.append(resident_mb())
+    print(f"\nresident memory after each round: {' -> '.join(f'{mb:.0f}' for mb in memory)} MB; "
+          f"files in Gradio's cache {files_before} -> {cache_files()}")
     for demo in servers.values():
         demo.close()
 
