@@ -57,7 +57,9 @@ APP_CSS = """
 """
 
 store = ModelStore(os.environ.get("DEMO_CHECKPOINTS", checkpoint.DEFAULT_FOLDER))
-drawings_store = DrawingStore(os.environ.get("DEMO_DRAWINGS_DB", DEFAULT_DB))
+# Imported (tests, `gradio demo/app.py`), the store is the environment's; run as a script, main() opens the
+# one its flags name, so that no default database is created for a run that asked for another.
+drawings_store = DrawingStore(os.environ.get("DEMO_DRAWINGS_DB", DEFAULT_DB)) if __name__ != "__main__" else None
 
 
 # ------------------------------------------------------------------------------------------ Draw tab
@@ -240,7 +242,7 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, dele
                         lenet_label = gr.Label(PROMPT, label="LeNet", num_top_classes=3, elem_id="lenet-label")
                 mlp_info = gr.Markdown()
                 lenet_info = gr.Markdown()
-                gr.Markdown(labelling_note, elem_id="label-note")
+                label_note = gr.Markdown(elem_id="label-note")
                 keypad = DigitKeypad(elem_id="keypad")
                 thanks = gr.Markdown(elem_id="thanks")
                 gr.Markdown("**What the models see** (28x28, enlarged): your strokes cropped, scaled into a "
@@ -313,6 +315,7 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, dele
     demo.load(training_page, None, training_outputs, api_name=False)
     demo.load(mistakes_gallery, mistakes_model, mistakes_outputs, api_name=False)
     demo.load(blank_answers, None, answer_outputs, api_name=False)
+    demo.load(labelling_note, None, label_note, api_name=False)
 
 demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
 
@@ -333,13 +336,12 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     parser.add_argument("--checkpoints", default=str(store.folder), help="folder written by trainer/train.py")
-    parser.add_argument("--drawings-db", default=str(drawings_store.path or ""),
+    parser.add_argument("--drawings-db", default=os.environ.get("DEMO_DRAWINGS_DB", str(DEFAULT_DB)),
                         help='SQLite file for the labelled drawings; "" switches labelling off')
     parser.add_argument("--drawings-max", type=int, default=DEFAULT_MAX_DRAWINGS, help="most drawings kept")
     args = parser.parse_args(argv)
     if Path(args.checkpoints).resolve() != store.folder.resolve():  # the default folder loaded at import
         store.load(args.checkpoints)
-    drawings_store.close()
     drawings_store = DrawingStore(args.drawings_db, max_drawings=args.drawings_max)
     for model in store.models.values():
         print(f"{model.name}: {'loaded' if model.net is not None else model.error}")

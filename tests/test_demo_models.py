@@ -1,5 +1,6 @@
 """The demo's model store and predict callback, on the shipped checkpoints and on broken folders."""
 import base64
+import json
 import io
 import re
 import shutil
@@ -104,3 +105,21 @@ def test_metadata_of_the_shipped_checkpoints_matches_the_files():
         metadata = checkpoint.read_metadata(DEFAULT_FOLDER, name)
         for key in ("symbol", "params", "log"):
             assert (DEFAULT_FOLDER / metadata["files"][key]).is_file()
+
+
+@pytest.mark.parametrize("database", ["garbage", "off"])
+def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_work(tmp_path, monkeypatch, database):
+    import gradio as gr
+
+    from demo.drawings import DrawingStore
+
+    path = tmp_path / "drawings.sqlite"
+    path.write_bytes(b"not a database " * 1000)
+    monkeypatch.setattr(app, "drawings_store", DrawingStore(path if database == "garbage" else ""))
+    expected = "cannot be used" if database == "garbage" else "switched off"
+    assert expected in app.labelling_note()
+    drawing = json.dumps(pad_value(3))
+    with pytest.raises(gr.Error, match=expected):
+        app.save_label(drawing, 3, "a session")
+    mlp_label, lenet_label, *_ = app.predict(drawing)
+    assert max(lenet_label, key=lenet_label.get) == "3" and max(mlp_label, key=mlp_label.get) == "3"
