@@ -52,7 +52,7 @@ APP_CSS = """
   #sketchpad { margin: 0 -24px; width: calc(100% + 48px) !important; }  /* into the page's 32 px side margins */
   #sketchpad .html-container { padding: 0 !important; }
   #intro p { display: none; }
-  #intro h1 { font-size: 1.25rem !important; margin: 0 !important; }
+  #intro h1 { font-size: 1.1rem !important; margin: 0 !important; }
 }
 """
 

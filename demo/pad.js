@@ -92,7 +92,7 @@ function padPoint(event) {
 canvas.addEventListener("pointerdown", (event) => {
   if (current || (event.pointerType === "mouse" && event.button !== 0)) return;
   event.preventDefault();
-  canvas.focus({ preventScroll: true });
+  canvas.focus({ preventScroll: true, focusVisible: false });  // keys work next; no focus ring for a pointer
   // Capture: the stroke keeps its pointer when it leaves the pad, and ends cleanly wherever the pen lifts.
   canvas.setPointerCapture(event.pointerId);
   pointerId = event.pointerId;

@@ -123,3 +123,21 @@ def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_wo
         app.save_label(drawing, 3, "a session")
     mlp_label, lenet_label, *_ = app.predict(drawing)
     assert max(lenet_label, key=lenet_label.get) == "3" and max(mlp_label, key=mlp_label.get) == "3"
+
+
+def test_the_mistakes_gallery_lists_exactly_the_test_errors_the_metadata_counts():
+    from demo import mistakes
+
+    for name in ("mlp", "lenet"):
+        found = checkpoint.read_mistakes(DEFAULT_FOLDER, name)
+        evaluation = checkpoint.read_metadata(DEFAULT_FOLDER, name)["evaluation"]
+        assert len(found) == evaluation["test_errors"]
+        matrix = np.array(evaluation["test_confusion_matrix"])
+        for true, predicted in zip(found.labels, found.predicted):
+            assert true != predicted
+        counted = np.zeros((10, 10), np.int64)
+        np.add.at(counted, (found.labels, found.predicted), 1)
+        np.testing.assert_array_equal(counted, matrix - np.diag(np.diag(matrix)))  # cell by cell
+        assert mistakes.gallery_html(found).count("<figure>") == len(found)
+        true, predicted = found.labels[0], found.predicted[0]
+        assert mistakes.gallery_html(found, f"{true}>{predicted}").count("<figure>") == counted[true, predicted]
