@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 
 from bench.canvases import redraw  # noqa: E402
 from demo.inference import ModelStore  # noqa: E402
-from demo.preprocess import canvas_to_mnist  # noqa: E402
+from demo.preprocess import upload_to_mnist  # noqa: E402
 from trainer import checkpoint, mnist  # noqa: E402
 from trainer.mxnet_shim import mx  # noqa: E402
 from trainer.train import evaluate  # noqa: E402
@@ -40,7 +40,7 @@ def main():
     redrawn_inputs, conditions, started = [], [], time.time()
     for index in chosen:
         drawing = redraw(images[index, 0], rng)
-        redrawn_inputs.append(canvas_to_mnist({"background": None, "layers": [drawing.layer], "composite": None}))
+        redrawn_inputs.append(upload_to_mnist(drawing.layer))  # a stroke layer: ink in the alpha channel
         conditions.append((drawing.height_px, drawing.pen_radius_px / drawing.height_px, drawing.stray_dots))
     redrawn = np.concatenate(redrawn_inputs)
     heights, pens, dots = (np.array(column) for column in zip(*conditions))

@@ -166,6 +166,7 @@ def test_tapping_the_digit_stores_the_drawing_and_clears_the_pad(page):
     page.wait_for_function("document.querySelector('#thanks').innerText.includes('Thank you')", timeout=30_000)
     assert "Saved as a 6" in page.locator("#thanks").inner_text()
     wait_for_prompt(page)  # the pad cleared itself for the next digit
+    page.wait_for_function("document.querySelector('#sketchpad [data-action=clear]').disabled", timeout=30_000)
     assert app.drawings_store.count() == before + 1
     page.get_by_role("tab", name="Our drawings").click()
     page.wait_for_function("document.querySelector('#drawings-accuracy').innerText.includes('lenet')", timeout=30_000)
