@@ -53,7 +53,9 @@ function resize() {
   if (!newSide || newSide === side) return;
   if (side) {
     const factor = newSide / side;
-    strokes = strokes.map((stroke) => stroke.map(([x, y]) => [x * factor, y * factor]));
+    const rescale = (stroke) => stroke.map(([x, y]) => [x * factor, y * factor]);
+    strokes = strokes.map(rescale);
+    if (current) current = rescale(current);
   }
   side = newSide;
   const ratio = window.devicePixelRatio || 1;
