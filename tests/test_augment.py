@@ -34,3 +34,92 @@ def test_affine_matrices_stay_within_the_configured_ranges():
     zoom = 1 / np.sqrt(np.abs(np.linalg.det(linear)))  # the area scale the digit gets
     assert zoom.min() > augment.SCALE_RANGE[0] * 0.85 and zoom.max() < augment.SCALE_RANGE[1] * 1.15
     assert np.abs(theta[:, [2, 5]]).max() <= augment.MAX_SHIFT_PX * 2 / 28 + 1e-6
+
+
+def _digit(segments):
+    """A 28x28 synthetic digit (1, 28, 28) drawn from straight strokes ((x0, y0), (x1, y1)), MNIST-like: 20 px tall."""
+    starts, ends = (np.array(points, dtype=np.float64) for points in zip(*segments))
+    return augment.draw_segments(starts, ends, np.full(len(starts), 1.2)).max(axis=0, keepdims=True)
+
+
+SEVEN = _digit([((8, 4), (20, 4)), ((20, 4), (12, 23))])
+ONE = _digit([((14, 4), (14, 23))])
+NINE = _digit([((10, 5), (18, 5)), ((10, 5), (10, 11)), ((10, 11), (18, 11)), ((18, 5), (18, 23))])
+ZERO = _digit([((9, 4), (19, 4)), ((19, 4), (19, 23)), ((19, 23), (9, 23)), ((9, 23), (9, 4))])
+THREE = _digit([((9, 4), (19, 4)), ((19, 4), (19, 23)), ((12, 13), (19, 13)), ((9, 23), (19, 23))])
+
+
+def _only(style):
+    """STYLE_PROBABILITY with `style` always on and every other style off."""
+    return {name: float(name == style) for name in augment.STYLE_PROBABILITY}
+
+
+def _styled(monkeypatch, style, digit, label, count=16):
+    monkeypatch.setattr(augment, "STYLE_PROBABILITY", _only(style))
+    images = np.repeat(digit[np.newaxis], count, axis=0)
+    labels = np.full(count, label)
+    styled = augment.add_writing_styles(images, labels, np.random.default_rng(0))
+    assert styled.shape == images.shape and styled.dtype == np.float32
+    assert styled.min() >= 0.0 and styled.max() <= 1.0
+    assert (styled >= images - 1e-6).all()  # strokes are only ever added
+    assert (labels == label).all()
+    return images[:, 0], styled[:, 0]
+
+
+def test_a_seven_gains_a_bar_across_its_stem_in_the_middle(monkeypatch):
+    plain, styled = _styled(monkeypatch, "seven_bar", SEVEN, 7)
+    added = (styled - plain) > 0.5
+    rows = np.flatnonzero(added.any(axis=(0, 2)))
+    assert rows.min() >= 10 and rows.max() <= 18  # in the middle, clear of the top bar
+    for image, new in zip(plain, added):
+        row = int(round(np.flatnonzero(new.any(axis=1)).mean()))
+        stem = np.flatnonzero(image[row] > 0.5).mean()
+        columns = np.flatnonzero(new.any(axis=0))
+        assert columns.min() < stem - 2 and columns.max() > stem + 2  # across the stem, on both sides
+    assert plain[:, 4].sum() == styled[:, 4].sum()  # the top bar is untouched
+
+
+def test_a_one_gains_a_flag_down_to_the_left_of_its_top(monkeypatch):
+    plain, styled = _styled(monkeypatch, "one_flag", ONE, 1)
+    added = (styled - plain) > 0.5
+    assert added[:, :14, :13].any(axis=(1, 2)).all()  # every 1: new ink left of the stem, upper half
+    assert not added[:, :, 16:].any() and not added[:, 19:].any()  # nothing right of the stem or near its foot
+
+
+def test_a_one_gains_a_base_under_its_stem(monkeypatch):
+    plain, styled = _styled(monkeypatch, "one_base", ONE, 1)
+    added = (styled - plain) > 0.5
+    assert added[:, 21:25, :13].any(axis=(1, 2)).all() and added[:, 21:25, 16:].any(axis=(1, 2)).all()
+    assert not added[:, :20].any()
+
+
+def test_a_nine_gains_a_tail_curling_left(monkeypatch):
+    plain, styled = _styled(monkeypatch, "nine_tail", NINE, 9)
+    added = (styled - plain) > 0.5
+    assert added[:, 15:26, :16].any(axis=(1, 2)).all() and not added[:, :15].any()
+
+
+def test_a_zero_gains_a_slash_from_top_right_to_bottom_left(monkeypatch):
+    plain, styled = _styled(monkeypatch, "zero_slash", ZERO, 0)
+    added = (styled - plain) > 0.5
+    assert added[:, 9:13, 14:18].any(axis=(1, 2)).all() and added[:, 15:19, 10:14].any(axis=(1, 2)).all()
+
+
+def test_writing_styles_leave_other_classes_alone():
+    images = np.repeat(THREE[np.newaxis], 10, axis=0)
+    styled = augment.add_writing_styles(images, np.full(10, 3), np.random.default_rng(0))
+    np.testing.assert_array_equal(styled, images)
+
+
+def test_augmentation_with_labels_keeps_shape_and_range_and_is_reproducible():
+    digits = np.stack([SEVEN, ONE, NINE, ZERO, THREE] * 8)
+    labels = mx.nd.array([7, 1, 9, 0, 3] * 8)
+    first = augment.augment_batch(mx.nd.array(digits), np.random.default_rng(5), labels).asnumpy()
+    second = augment.augment_batch(mx.nd.array(digits), np.random.default_rng(5), labels).asnumpy()
+    assert first.shape == digits.shape and first.min() >= 0.0 and first.max() <= 1.0
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(labels.asnumpy(), [7, 1, 9, 0, 3] * 8)
+
+
+def test_describe_lists_the_writing_styles():
+    assert set(augment.describe()["writing_styles"]) == set(augment.STYLE_PROBABILITY)

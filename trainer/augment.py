@@ -1,8 +1,10 @@
 """Batched data augmentation that makes MNIST look like digits people draw on a canvas.
 
-Runs as a handful of MXNet operators on the training device, one call per batch, so it never
-becomes the input pipeline's bottleneck: a random affine map (rotation, scale, aspect, shear,
-shift) through a bilinear sampler, then a random stroke thickness.
+Runs once per batch, so it never becomes the input pipeline's bottleneck: first, given the labels,
+pen strokes that people add to some digits and MNIST barely has (a flag or base on a 1, a bar
+across a 7, a tail curling left under a 9, a slash through a 0), drawn in numpy on the few images
+concerned; then, as a handful of MXNet operators on the training device, a random affine map
+(rotation, scale, aspect, shear, shift) through a bilinear sampler and a random stroke thickness.
 """
 import numpy as np
 
@@ -16,6 +18,10 @@ MAX_SHIFT_PX = 2.5
 STROKE_LEVEL_RANGE = (0.05, 0.45)  # blurred-ink level that becomes the stroke edge: low = thick, high = thin
 STROKE_EDGE_SOFTNESS = 0.3  # blurred-ink range over which the new edge goes from black to white
 KEEP_STROKE_PROBABILITY = 0.4  # share of images that keep their original strokes
+# Writing styles: share of each class's images that get the extra stroke.
+STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.3, "nine_tail": 0.4, "zero_slash": 0.1,
+                     "four_short_stem": 0.2}
+STYLE_PEN_RADIUS = (0.8, 1.4)  # px, as MNIST's strokes (2-3 px wide)
 _BLUR_KERNEL = (np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16).reshape(1, 1, 3, 3)
 
 
@@ -39,10 +45,130 @@ def random_affine_matrices(rng, count, size=28):
     return theta
 
 
-def augment_batch(images, rng):
-    """images: NDArray (N, 1, 28, 28) in [0, 1] -> a randomly distorted copy, same shape and range."""
+def draw_segments(starts, ends, radius, size=28):
+    """Straight pen strokes, anti-aliased: starts, ends (k, 2) as (x, y) px, radius (k,) px -> ink (k, size, size) in [0, 1]."""
+    pixels = np.stack(np.meshgrid(np.arange(size), np.arange(size)), axis=-1).reshape(1, -1, 2)  # (1, size*size, 2)
+    start, direction = starts[:, None, :], (ends - starts)[:, None, :]
+    along = np.clip(((pixels - start) * direction).sum(-1) / np.maximum((direction ** 2).sum(-1), 1e-6), 0.0, 1.0)
+    distance = np.linalg.norm(pixels - start - along[..., None] * direction, axis=-1)  # (k, size*size)
+    return np.clip(radius[:, None] + 0.5 - distance, 0.0, 1.0).reshape(-1, size, size).astype(np.float32)
+
+
+def _ink_box(images):
+    """images (k, 28, 28) -> top, bottom, left, right (k,) pixel indices of the ink (pixels above 0.5)."""
+    rows, cols = (images > 0.5).any(axis=2), (images > 0.5).any(axis=1)
+    last = images.shape[1] - 1
+    return (rows.argmax(1), last - rows[:, ::-1].argmax(1), cols.argmax(1), last - cols[:, ::-1].argmax(1))
+
+
+def _ink_x(images, rows):
+    """x centre of the ink in row rows[i] of image i: images (k, 28, 28), rows (k,) -> (k,)."""
+    line = images[np.arange(len(rows)), np.round(rows).astype(int)]  # (k, 28)
+    return (line * np.arange(line.shape[1])).sum(1) / np.maximum(line.sum(1), 1e-6)
+
+
+def _one_flag(images, rng):
+    """A 1's upstroke: from the top of the stem down to the left, 25-65 degrees off the stem (clear of it)."""
+    top, bottom, _, _ = _ink_box(images)
+    start = np.column_stack((_ink_x(images, top), top))
+    stem = np.column_stack((_ink_x(images, bottom), bottom)) - start
+    angle = np.minimum(np.arctan2(stem[:, 1], stem[:, 0]) + np.radians(rng.uniform(25, 65, len(top))), np.radians(165))
+    length = (bottom - top) * rng.uniform(0.25, 0.75, len(top))
+    return start, start + np.column_stack((length * np.cos(angle), length * np.sin(angle)))
+
+
+def _one_base(images, rng):
+    """A 1's base: a short horizontal bar under the stem, reaching 5-35 % of the height to each side."""
+    top, bottom, _, _ = _ink_box(images)
+    left, right = ((bottom - top) * rng.uniform(0.05, 0.35, len(top)) for _ in range(2))
+    x = _ink_x(images, bottom)
+    return np.column_stack((x - left, bottom)), np.column_stack((x + right, bottom))
+
+
+def _seven_bar(images, rng):
+    """A 7's crossbar: across the stem, 40-65 % of the way down, slightly tilted."""
+    top, bottom, _, _ = _ink_box(images)
+    row = top + (bottom - top) * rng.uniform(0.4, 0.65, len(top))
+    half, tilt = (bottom - top) * rng.uniform(0.15, 0.28, len(top)), rng.uniform(-0.15, 0.15, len(top))
+    centre = np.column_stack((_ink_x(images, row), row))
+    offset = np.column_stack((half * np.cos(tilt), half * np.sin(tilt)))
+    return centre - offset, centre + offset
+
+
+def _nine_tail(images, rng):
+    """A 9's tail curling left, like a g: from the stem's foot a bend down-left, then a stroke left and up.
+
+    Returns two strokes per image, (2k, 2) starts and ends: the bend, then the curl.
+    """
+    top, bottom, left, right = _ink_box(images)
+    count, width = len(top), right - left + 1
+    foot = np.column_stack((_ink_x(images, bottom), bottom))
+    bend = foot + np.column_stack((-width * rng.uniform(0.15, 0.35, count), rng.uniform(0, 2, count)))
+    length, angle = width * rng.uniform(0.2, 0.55, count), np.radians(rng.uniform(5, 50, count))
+    curl = bend + np.column_stack((-length * np.cos(angle), -length * np.sin(angle)))
+    return np.concatenate((foot, bend)), np.concatenate((bend, curl))
+
+
+def _zero_slash(images, rng):
+    """A slashed 0: a line through the middle from top right to bottom left, a little past the ring."""
+    top, bottom, left, right = _ink_box(images)
+    centre = np.column_stack(((left + right) / 2, (top + bottom) / 2))
+    half, lean = (bottom - top) / 2 * rng.uniform(0.9, 1.15, len(top)), np.radians(rng.uniform(15, 50, len(top)))
+    offset = np.column_stack((half * np.sin(lean), -half * np.cos(lean)))
+    return centre + offset, centre - offset
+
+
+def _four_short_stem(images, rng):
+    """A 4 whose right stem starts low, as written in one stroke: erase the stem above 20-45 % of the height.
+
+    The stem is the rightmost ink in that row, when it lies in the right half of the digit (else the
+    image is left alone). images (k, 28, 28) -> a copy with the ink above that row, from the stem rightwards, removed.
+    """
+    top, bottom, left, right = _ink_box(images)
+    cut = np.round(top + (bottom - top) * rng.uniform(0.2, 0.45, len(top))).astype(int)
+    row_ink = images[np.arange(len(cut)), cut] > 0.5  # (k, 28)
+    stem = images.shape[2] - 1 - row_ink[:, ::-1].argmax(1)
+    stem = np.where(row_ink.any(1) & (stem > (left + right) / 2), stem - 1.5, images.shape[2])
+    rows, cols = np.arange(images.shape[1]), np.arange(images.shape[2])
+    erase = (rows[None, :, None] < cut[:, None, None]) & (cols[None, None, :] > stem[:, None, None])
+    return np.where(erase, 0.0, images).astype(np.float32)
+
+
+_PEN_STYLES = {"one_flag": (1, _one_flag), "one_base": (1, _one_base), "seven_bar": (7, _seven_bar),
+               "nine_tail": (9, _nine_tail), "zero_slash": (0, _zero_slash)}
+_ERASER_STYLES = {"four_short_stem": (4, _four_short_stem)}
+
+
+def add_writing_styles(images, labels, rng):
+    """Give each style to a random STYLE_PROBABILITY share of its class's images: a pen stroke drawn, or ink erased.
+
+    images: float32 (N, 1, 28, 28) in [0, 1]; labels: (N,) ints. Returns a copy, same shape and range.
+    """
+    images = images.copy()
+    for style, (digit, change) in {**_PEN_STYLES, **_ERASER_STYLES}.items():
+        chosen = np.flatnonzero((labels == digit) & (rng.random(len(labels)) < STYLE_PROBABILITY[style]))
+        if not len(chosen):
+            continue
+        if style in _ERASER_STYLES:
+            images[chosen, 0] = change(images[chosen, 0], rng)
+        else:
+            starts, ends = change(images[chosen, 0], rng)  # (s * k, 2): s strokes for each of the k images
+            radius = np.tile(rng.uniform(*STYLE_PEN_RADIUS, len(chosen)), len(starts) // len(chosen))
+            ink = draw_segments(starts, ends, radius).reshape(-1, len(chosen), *images.shape[2:]).max(axis=0)
+            images[chosen, 0] = np.maximum(images[chosen, 0], ink)
+    return images
+
+
+def augment_batch(images, rng, labels=None):
+    """images: NDArray (N, 1, 28, 28) in [0, 1] -> a randomly distorted copy, same shape and range.
+
+    labels: NDArray (N,), or None for no class-specific writing styles.
+    """
     count, _, height, width = images.shape
     device = images.context
+    if labels is not None:
+        styled = add_writing_styles(images.asnumpy(), labels.asnumpy().astype(np.int64), rng)
+        images = mx.nd.array(styled, ctx=device)
     theta = mx.nd.array(random_affine_matrices(rng, count, height), ctx=device)
     grid = mx.nd.GridGenerator(theta, transform_type="affine", target_shape=(height, width))  # (N, 2, 28, 28)
     warped = mx.nd.BilinearSampler(images, grid)  # zeros (background) outside the source image
@@ -68,4 +194,6 @@ def describe():
         "stroke_level": list(STROKE_LEVEL_RANGE),
         "stroke_edge_softness": STROKE_EDGE_SOFTNESS,
         "keep_stroke_probability": KEEP_STROKE_PROBABILITY,
+        "writing_styles": dict(STYLE_PROBABILITY),
+        "style_pen_radius_px": list(STYLE_PEN_RADIUS),
     }
