@@ -61,7 +61,8 @@ def _styled(monkeypatch, style, digit, label, count=16):
     styled = augment.add_writing_styles(images, labels, np.random.default_rng(0))
     assert styled.shape == images.shape and styled.dtype == np.float32
     assert styled.min() >= 0.0 and styled.max() <= 1.0
-    assert (styled >= images - 1e-6).all()  # strokes are only ever added
+    if style in augment._PEN_STYLES:
+        assert (styled >= images - 1e-6).all()  # a pen only adds ink
     assert (labels == label).all()
     return images[:, 0], styled[:, 0]
 
@@ -103,6 +104,17 @@ def test_a_zero_gains_a_slash_from_top_right_to_bottom_left(monkeypatch):
     plain, styled = _styled(monkeypatch, "zero_slash", ZERO, 0)
     added = (styled - plain) > 0.5
     assert added[:, 9:13, 14:18].any(axis=(1, 2)).all() and added[:, 15:19, 10:14].any(axis=(1, 2)).all()
+
+
+FOUR = _digit([((9, 4), (7, 15)), ((7, 15), (21, 15)), ((17, 4), (17, 23))])
+
+
+def test_a_four_loses_the_top_of_its_right_stem_and_keeps_the_rest(monkeypatch):
+    plain, styled = _styled(monkeypatch, "four_short_stem", FOUR, 4)
+    removed = (plain - styled) > 0.5
+    assert removed[:, 4:7, 16:19].any(axis=(1, 2)).all()  # the stem's top is gone ...
+    assert not removed[:, :, :15].any() and not removed[:, 14:].any()  # ... the left arm, bar and foot stay
+    assert (styled <= plain + 1e-6).all()
 
 
 def test_writing_styles_leave_other_classes_alone():
