@@ -58,7 +58,8 @@ def _styled(monkeypatch, style, digit, label, count=16):
     monkeypatch.setattr(augment, "STYLE_PROBABILITY", _only(style))
     images = np.repeat(digit[np.newaxis], count, axis=0)
     labels = np.full(count, label)
-    styled = augment.add_writing_styles(images, labels, np.random.default_rng(0))
+    styled, changed = augment.add_writing_styles(images, labels, np.random.default_rng(0))
+    assert changed.all()
     assert styled.shape == images.shape and styled.dtype == np.float32
     assert styled.min() >= 0.0 and styled.max() <= 1.0
     if style in augment._PEN_STYLES:
@@ -71,7 +72,7 @@ def test_a_seven_gains_a_bar_across_its_stem_in_the_middle(monkeypatch):
     plain, styled = _styled(monkeypatch, "seven_bar", SEVEN, 7)
     added = (styled - plain) > 0.5
     rows = np.flatnonzero(added.any(axis=(0, 2)))
-    assert rows.min() >= 10 and rows.max() <= 18  # in the middle, clear of the top bar
+    assert rows.min() >= 9 and rows.max() <= 21  # in the middle, clear of the top bar
     for image, new in zip(plain, added):
         row = int(round(np.flatnonzero(new.any(axis=1)).mean()))
         stem = np.flatnonzero(image[row] > 0.5).mean()
@@ -119,8 +120,9 @@ def test_a_four_loses_the_top_of_its_right_stem_and_keeps_the_rest(monkeypatch):
 
 def test_writing_styles_leave_other_classes_alone():
     images = np.repeat(THREE[np.newaxis], 10, axis=0)
-    styled = augment.add_writing_styles(images, np.full(10, 3), np.random.default_rng(0))
+    styled, changed = augment.add_writing_styles(images, np.full(10, 3), np.random.default_rng(0))
     np.testing.assert_array_equal(styled, images)
+    assert not changed.any()
 
 
 def test_augmentation_with_labels_keeps_shape_and_range_and_is_reproducible():
@@ -131,6 +133,24 @@ def test_augmentation_with_labels_keeps_shape_and_range_and_is_reproducible():
     assert first.shape == digits.shape and first.min() >= 0.0 and first.max() <= 1.0
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(labels.asnumpy(), [7, 1, 9, 0, 3] * 8)
+
+
+def test_a_restyled_digit_is_refitted_as_mnist_was(monkeypatch):
+    """A 9 with a long tail is re-fitted: longer side back to 20 px, centre of mass back at (14, 14)."""
+    from scipy import ndimage
+
+    for name, value in (("MAX_ROTATION_DEG", 0.0), ("SCALE_RANGE", (1.0, 1.0)), ("MAX_ASPECT_CHANGE", 0.0),
+                        ("MAX_SHEAR", 0.0), ("MAX_SHIFT_PX", 0.0), ("KEEP_STROKE_PROBABILITY", 1.0),
+                        ("STYLE_PROBABILITY", _only("nine_tail"))):
+        monkeypatch.setattr(augment, name, value)
+    images = np.repeat(NINE[np.newaxis], 8, axis=0)
+    refitted = augment.augment_batch(mx.nd.array(images), np.random.default_rng(0), mx.nd.full(8, 9)).asnumpy()
+    for image in refitted[:, 0]:
+        np.testing.assert_allclose(ndimage.center_of_mass(image), (14, 14), atol=0.3)
+        ink = np.argwhere(image > 0.05)
+        assert 19 <= np.ptp(ink, axis=0).max() + 1 <= 22
+    plain = augment.augment_batch(mx.nd.array(images), np.random.default_rng(0)).asnumpy()
+    np.testing.assert_allclose(plain, images, atol=1e-5)  # without labels: no style, no refit
 
 
 def test_describe_lists_the_writing_styles():

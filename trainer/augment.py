@@ -19,9 +19,11 @@ STROKE_LEVEL_RANGE = (0.05, 0.45)  # blurred-ink level that becomes the stroke e
 STROKE_EDGE_SOFTNESS = 0.3  # blurred-ink range over which the new edge goes from black to white
 KEEP_STROKE_PROBABILITY = 0.4  # share of images that keep their original strokes
 # Writing styles: share of each class's images that get the extra stroke.
-STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.3, "nine_tail": 0.4, "zero_slash": 0.1,
-                     "four_short_stem": 0.2}
+STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.4, "nine_tail": 0.5, "zero_slash": 0.1,
+                     "four_short_stem": 0.3}
 STYLE_PEN_RADIUS = (0.8, 1.4)  # px, as MNIST's strokes (2-3 px wide)
+DIGIT_BOX_PX = 20.0  # a restyled digit is re-fitted as MNIST's were: longer side 20 px ...
+MNIST_CENTRE_PX = 14.0  # ... centre of mass at (14, 14)
 _BLUR_KERNEL = (np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16).reshape(1, 1, 3, 3)
 
 
@@ -88,8 +90,8 @@ def _one_base(images, rng):
 def _seven_bar(images, rng):
     """A 7's crossbar: across the stem, 40-65 % of the way down, slightly tilted."""
     top, bottom, _, _ = _ink_box(images)
-    row = top + (bottom - top) * rng.uniform(0.4, 0.65, len(top))
-    half, tilt = (bottom - top) * rng.uniform(0.15, 0.28, len(top)), rng.uniform(-0.15, 0.15, len(top))
+    row = top + (bottom - top) * rng.uniform(0.4, 0.75, len(top))
+    half, tilt = (bottom - top) * rng.uniform(0.15, 0.35, len(top)), rng.uniform(-0.15, 0.15, len(top))
     centre = np.column_stack((_ink_x(images, row), row))
     offset = np.column_stack((half * np.cos(tilt), half * np.sin(tilt)))
     return centre - offset, centre + offset
@@ -103,8 +105,8 @@ def _nine_tail(images, rng):
     top, bottom, left, right = _ink_box(images)
     count, width = len(top), right - left + 1
     foot = np.column_stack((_ink_x(images, bottom), bottom))
-    bend = foot + np.column_stack((-width * rng.uniform(0.15, 0.35, count), rng.uniform(0, 2, count)))
-    length, angle = width * rng.uniform(0.2, 0.55, count), np.radians(rng.uniform(5, 50, count))
+    bend = foot + np.column_stack((-width * rng.uniform(0.2, 0.4, count), rng.uniform(0, 2, count)))
+    length, angle = width * rng.uniform(0.3, 0.8, count), np.radians(rng.uniform(5, 50, count))
     curl = bend + np.column_stack((-length * np.cos(angle), -length * np.sin(angle)))
     return np.concatenate((foot, bend)), np.concatenate((bend, curl))
 
@@ -142,13 +144,15 @@ _ERASER_STYLES = {"four_short_stem": (4, _four_short_stem)}
 def add_writing_styles(images, labels, rng):
     """Give each style to a random STYLE_PROBABILITY share of its class's images: a pen stroke drawn, or ink erased.
 
-    images: float32 (N, 1, 28, 28) in [0, 1]; labels: (N,) ints. Returns a copy, same shape and range.
+    images: float32 (N, 1, 28, 28) in [0, 1]; labels: (N,) ints. Returns a copy (same shape and range)
+    and which images changed, bool (N,).
     """
-    images = images.copy()
+    images, changed = images.copy(), np.zeros(len(labels), dtype=bool)
     for style, (digit, change) in {**_PEN_STYLES, **_ERASER_STYLES}.items():
         chosen = np.flatnonzero((labels == digit) & (rng.random(len(labels)) < STYLE_PROBABILITY[style]))
         if not len(chosen):
             continue
+        changed[chosen] = True
         if style in _ERASER_STYLES:
             images[chosen, 0] = change(images[chosen, 0], rng)
         else:
@@ -156,7 +160,32 @@ def add_writing_styles(images, labels, rng):
             radius = np.tile(rng.uniform(*STYLE_PEN_RADIUS, len(chosen)), len(starts) // len(chosen))
             ink = draw_segments(starts, ends, radius).reshape(-1, len(chosen), *images.shape[2:]).max(axis=0)
             images[chosen, 0] = np.maximum(images[chosen, 0], ink)
-    return images
+    return images, changed
+
+
+def refit_like_mnist(theta, images):
+    """Compose affine rows with the map that fits each digit as MNIST (and the demo) do.
+
+    A stroke added or erased moves a digit's bounding box and centre of mass; MNIST's preprocessing
+    (and demo/preprocess.py) would have scaled its longer side to 20 px and put its centre of mass
+    at (14, 14), so the digit is re-fitted that way before the random affine map.
+    theta: (k, 6) GridGenerator rows (output -> input, [-1, 1] units); images: (k, 28, 28) -> (k, 6).
+    """
+    size = images.shape[-1]
+    ink = images > 0.05
+    rows, cols, last = ink.any(axis=2), ink.any(axis=1), size - 1
+    extent = np.maximum(last - rows[:, ::-1].argmax(1) - rows.argmax(1), last - cols[:, ::-1].argmax(1) - cols.argmax(1)) + 1
+    zoom = DIGIT_BOX_PX / extent  # (k,)
+    mass = np.maximum(images.sum(axis=(1, 2)), 1e-6)
+    centre = np.column_stack(((images.sum(axis=1) * np.arange(size)).sum(1), (images.sum(axis=2) * np.arange(size)).sum(1))) / mass[:, None]
+
+    def unit(pixels):
+        return (pixels - last / 2) * 2 / last
+
+    refitted = theta.copy()
+    refitted[:, [0, 1, 3, 4]] /= zoom[:, None]
+    refitted[:, [2, 5]] = (theta[:, [2, 5]] - unit(MNIST_CENTRE_PX)) / zoom[:, None] + unit(centre)
+    return refitted.astype(np.float32)
 
 
 def augment_batch(images, rng, labels=None):
@@ -166,10 +195,12 @@ def augment_batch(images, rng, labels=None):
     """
     count, _, height, width = images.shape
     device = images.context
+    theta = random_affine_matrices(rng, count, height)
     if labels is not None:
-        styled = add_writing_styles(images.asnumpy(), labels.asnumpy().astype(np.int64), rng)
+        styled, changed = add_writing_styles(images.asnumpy(), labels.asnumpy().astype(np.int64), rng)
+        theta[changed] = refit_like_mnist(theta[changed], styled[changed, 0])
         images = mx.nd.array(styled, ctx=device)
-    theta = mx.nd.array(random_affine_matrices(rng, count, height), ctx=device)
+    theta = mx.nd.array(theta, ctx=device)
     grid = mx.nd.GridGenerator(theta, transform_type="affine", target_shape=(height, width))  # (N, 2, 28, 28)
     warped = mx.nd.BilinearSampler(images, grid)  # zeros (background) outside the source image
 
