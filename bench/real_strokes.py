@@ -106,7 +106,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoints", default=str(checkpoint.DEFAULT_FOLDER))
     parser.add_argument("--data", default=None,
-                        help="folder with the pendigits strokes (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
+                        help="pendigits folder (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
     parser.add_argument("--limit", type=int, default=None, help="replay only the first N digits")
     parser.add_argument("--seed", type=int, default=0, help="seeds pad sizes, positions and brushes")
     args = parser.parse_args(argv)

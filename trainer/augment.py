@@ -1,10 +1,12 @@
 """Batched data augmentation that makes MNIST look like digits people draw on a canvas.
 
-Runs once per batch, so it never becomes the input pipeline's bottleneck: first, given the labels,
-pen strokes that people add to some digits and MNIST barely has (a flag or base on a 1, a bar
-across a 7, a tail curling left under a 9, a slash through a 0), drawn in numpy on the few images
-concerned; then, as a handful of MXNet operators on the training device, a random affine map
-(rotation, scale, aspect, shear, shift) through a bilinear sampler and a random stroke thickness.
+Runs once per batch, so it never becomes the input pipeline's bottleneck. First, given the labels,
+the writing styles people use and MNIST barely has (a flag or a base on a 1, a bar across a 7, a
+tail curling left under a 9, a slash through a 0, a 4 whose right stem starts low) are drawn or
+erased in numpy on the few images concerned, and each restyled digit is re-fitted as MNIST's were
+(the real strokes of pendigits, bench/real_strokes.py, are where these styles come from and where
+they are measured). Then, as a handful of MXNet operators on the training device, a random affine
+map (rotation, scale, aspect, shear, shift) through a bilinear sampler and a random stroke thickness.
 """
 import numpy as np
 
@@ -18,7 +20,7 @@ MAX_SHIFT_PX = 2.5
 STROKE_LEVEL_RANGE = (0.05, 0.45)  # blurred-ink level that becomes the stroke edge: low = thick, high = thin
 STROKE_EDGE_SOFTNESS = 0.3  # blurred-ink range over which the new edge goes from black to white
 KEEP_STROKE_PROBABILITY = 0.4  # share of images that keep their original strokes
-# Writing styles: share of each class's images that get the extra stroke.
+# Writing styles: the share of its class's images that each one is given.
 STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.4, "nine_tail": 0.4, "zero_slash": 0.1,
                      "four_short_stem": 0.3}
 STYLE_PEN_RADIUS = (0.8, 1.4)  # px, as MNIST's strokes (2-3 px wide)
@@ -48,7 +50,10 @@ def random_affine_matrices(rng, count, size=28):
 
 
 def draw_segments(starts, ends, radius, size=28):
-    """Straight pen strokes, anti-aliased: starts, ends (k, 2) as (x, y) px, radius (k,) px -> ink (k, size, size) in [0, 1]."""
+    """Straight pen strokes, anti-aliased, one per image.
+
+    starts, ends: (k, 2) as (x, y) px; radius: (k,) px -> ink float32 (k, size, size) in [0, 1].
+    """
     x, y = (axis.ravel().astype(np.float32) for axis in np.meshgrid(np.arange(size), np.arange(size)))  # (size*size,)
     start_x, start_y = (column[:, None].astype(np.float32) for column in starts.T)  # (k, 1)
     step_x, step_y = (column[:, None].astype(np.float32) for column in (ends - starts).T)
@@ -73,7 +78,8 @@ def _ink_x(images, rows):
 
 def _one_flag(images, rng):
     """A 1's upstroke: from the top of the stem down to the left, 25-65 degrees off the stem (clear of it)
-    and at least 30 degrees below the horizontal (a flatter one would be a 7's bar)."""
+    and at least 30 degrees below the horizontal (a flatter one would be a 7's bar), 25-75 % of its height long.
+    """
     top, bottom, _, _ = _ink_box(images)
     start = np.column_stack((_ink_x(images, top), top))
     stem = np.column_stack((_ink_x(images, bottom), bottom)) - start
@@ -91,7 +97,7 @@ def _one_base(images, rng):
 
 
 def _seven_bar(images, rng):
-    """A 7's crossbar: across the stem, 40-65 % of the way down, slightly tilted."""
+    """A 7's crossbar: across the stem, 40-75 % of the way down, slightly tilted."""
     top, bottom, _, _ = _ink_box(images)
     row = top + (bottom - top) * rng.uniform(0.4, 0.75, len(top))
     half, tilt = (bottom - top) * rng.uniform(0.15, 0.35, len(top)), rng.uniform(-0.15, 0.15, len(top))
@@ -145,7 +151,7 @@ _ERASER_STYLES = {"four_short_stem": (4, _four_short_stem)}
 
 
 def add_writing_styles(images, labels, rng):
-    """Give each style to a random STYLE_PROBABILITY share of its class's images: ink erased, or a pen stroke drawn.
+    """Give each style to a random STYLE_PROBABILITY share of its class's images: ink erased or a stroke drawn.
 
     images: float32 (N, 1, 28, 28) in [0, 1]; labels: (N,) ints. Returns a copy (same shape and range)
     and which images changed, bool (N,). Every pen stroke of the batch is drawn in one vectorised call.
@@ -177,13 +183,14 @@ def refit_like_mnist(theta, images):
     at (14, 14), so the digit is re-fitted that way before the random affine map.
     theta: (k, 6) GridGenerator rows (output -> input, [-1, 1] units); images: (k, 28, 28) -> (k, 6).
     """
-    size = images.shape[-1]
-    ink = images > 0.05
-    rows, cols, last = ink.any(axis=2), ink.any(axis=1), size - 1
-    extent = np.maximum(last - rows[:, ::-1].argmax(1) - rows.argmax(1), last - cols[:, ::-1].argmax(1) - cols.argmax(1)) + 1
-    zoom = DIGIT_BOX_PX / extent  # (k,)
-    mass = np.maximum(images.sum(axis=(1, 2)), 1e-6)
-    centre = np.column_stack(((images.sum(axis=1) * np.arange(size)).sum(1), (images.sum(axis=2) * np.arange(size)).sum(1))) / mass[:, None]
+    size, last = images.shape[-1], images.shape[-1] - 1
+    rows, cols = (images > 0.05).any(axis=2), (images > 0.05).any(axis=1)  # (k, size) each
+    height = last - rows[:, ::-1].argmax(1) - rows.argmax(1) + 1
+    width = last - cols[:, ::-1].argmax(1) - cols.argmax(1) + 1
+    zoom = DIGIT_BOX_PX / np.maximum(height, width)  # (k,)
+    mass = np.maximum(images.sum(axis=(1, 2)), 1e-6)[:, None]
+    centre = np.column_stack(((images.sum(axis=1) * np.arange(size)).sum(1),
+                              (images.sum(axis=2) * np.arange(size)).sum(1))) / mass  # (k, 2): x, y in px
 
     def unit(pixels):
         return (pixels - last / 2) * 2 / last
@@ -233,4 +240,5 @@ def describe():
         "keep_stroke_probability": KEEP_STROKE_PROBABILITY,
         "writing_styles": dict(STYLE_PROBABILITY),
         "style_pen_radius_px": list(STYLE_PEN_RADIUS),
+        "restyled_refit": {"box_px": DIGIT_BOX_PX, "centre_of_mass_px": MNIST_CENTRE_PX},
     }
