@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -116,6 +117,7 @@ def main(argv=None):
     if records is None:
         print(f"no pendigits strokes at {folder / DATA_FILE}; give --data DIR or set PENDIGITS_DIR")
         return 0
+    warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
     started = time.time()
     images, labels = replay_all(records, args.seed)
     print(f"replayed {len(labels):,} real digits through the pad's preprocessing in {time.time() - started:.0f} s")
