@@ -185,7 +185,7 @@ def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_line
         x = mx.nd.take(images, index)  # (B, 1, 28, 28)
         y = mx.nd.take(labels, index)  # (B,)
         if settings.augment:
-            x = augment.augment_batch(x, rng)
+            x = augment.augment_batch(x, rng, y)
         x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
         y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
         with mx.autograd.record():
