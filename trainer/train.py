@@ -33,9 +33,6 @@ RECIPES = {
     "lenet": {"epochs": 30, "lr": 1e-3},
 }
 VALIDATION_SIZE = 5000
-# Writing styles (trainer/augment.py) in the first 80 % of the epochs; the last ones, at the lowest
-# learning rates, see MNIST's own styles only, so that reading people's styles costs little MNIST accuracy.
-STYLED_SHARE = 0.8
 SPEED_EVERY = 100  # batches between speed lines, as MXNet's Speedometer
 DRY_RUN_BATCHES = 3
 # --extra-data: the class's drawings are this share of every epoch (repeated, each repeat augmented
@@ -162,11 +159,6 @@ def create_trainer(net, settings, steps_per_epoch, kvstore="device"):
 # ---------------------------------------------------------------------------------------------- train
 
 
-def styled_epochs(settings):
-    """The last epoch whose batches get writing styles (STYLED_SHARE of them, at least one)."""
-    return max(1, round(STYLED_SHARE * settings.epochs))
-
-
 def steps_per_epoch(sample_count, settings):
     """Full batches per epoch (the last partial batch is dropped so every batch has the same shape)."""
     batches = max(1, sample_count // settings.batch_size)
@@ -193,7 +185,7 @@ def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_line
         x = mx.nd.take(images, index)  # (B, 1, 28, 28)
         y = mx.nd.take(labels, index)  # (B,)
         if settings.augment:
-            x = augment.augment_batch(x, rng, y if epoch <= styled_epochs(settings) else None)
+            x = augment.augment_batch(x, rng, y)
         x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
         y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
         with mx.autograd.record():
@@ -305,8 +297,7 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, clu
             **asdict(settings),
             "optimizer": "adam",
             "schedule": "linear warm-up, cosine decay to 0",
-            "augmentation": {**augment.describe(), "writing_styles_until_epoch": styled_epochs(settings)}
-            if settings.augment else None,
+            "augmentation": augment.describe() if settings.augment else None,
             "epochs_completed": epochs_completed,
             "finished": finished,
             "devices": [str(device) for device in devices],
