@@ -46,7 +46,7 @@ def noop_demo():
     with gr.Blocks(analytics_enabled=False) as demo:
         pad = DrawingPad()
         result = gr.Textbox()
-        pad.change(lambda value: "", pad, result, api_name="noop")
+        pad.change(lambda value: "", pad, result, api_name="noop", trigger_mode="always_last", queue=False)  # as /predict
     return demo.queue(max_size=app.QUEUE_SIZE, default_concurrency_limit=4)
 
 
@@ -64,6 +64,7 @@ def http_latencies(url, endpoint, values, clients, requests):
             except Exception:
                 errors += 1
             durations.append(time.perf_counter() - started)
+        client.close()  # the memory measured below is then the server's, not finished clients'
         return durations, errors
 
     with ThreadPoolExecutor(clients) as pool:

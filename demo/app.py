@@ -290,7 +290,8 @@ with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, dele
     drawings_outputs = [drawings_message, counts_plot, drawings_accuracy, drawings_confusion, latest_plot, misread_plot]
     mistakes_outputs = [mistakes_cell, mistakes_shown]
     # always_last: while a stroke grows, a newer drawing replaces any update still waiting in line.
-    pad.change(predict, pad, answer_outputs, api_name="predict", show_progress="hidden", trigger_mode="always_last")
+    pad.change(predict, pad, answer_outputs, api_name="predict", show_progress="hidden", trigger_mode="always_last",
+               queue=False)
     pad.change(None, [pad, inside_open, inside_drawing], inside_drawing, js=RELAY_WHILE_OPEN_JS)
     inside_panel.expand(None, pad, [inside_open, inside_drawing], js="(drawing) => [true, drawing]")
     inside_panel.collapse(None, None, inside_open, js="() => false")
