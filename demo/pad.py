@@ -55,7 +55,7 @@ KEYPAD_CSS = """
 .keypad { display: grid; grid-template-columns: repeat(10, 1fr); gap: 6px; }
 @media (max-width: 640px) { .keypad { grid-template-columns: repeat(5, 1fr); } }
 .keypad button {
-  min-height: 44px; font-size: 1.2rem; font-weight: 600; cursor: pointer; border-radius: 8px;
+  min-height: 44px; font-size: 1.2rem; font-weight: 600; cursor: pointer; border-radius: 8px; touch-action: manipulation;
   border: 1px solid var(--button-secondary-border-color); background: var(--button-secondary-background-fill);
   color: var(--button-secondary-text-color);
 }
