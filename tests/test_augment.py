@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from conftest import synthetic_digits
 from trainer import augment
@@ -7,7 +8,7 @@ from trainer.mxnet_shim import mx
 
 def test_augmentation_keeps_shape_and_range_and_changes_the_images():
     images, _ = synthetic_digits(64)
-    augmented = augment.augment_batch(mx.nd.array(images), np.random.default_rng(0)).asnumpy()
+    augmented = augment.augment_batch(images, np.random.default_rng(0)).asnumpy()
     assert augmented.shape == images.shape and augmented.dtype == np.float32
     assert augmented.min() >= 0.0 and augmented.max() <= 1.0
     changed = np.abs(augmented - images).reshape(64, -1).max(axis=1) > 0.2
@@ -15,7 +16,7 @@ def test_augmentation_keeps_shape_and_range_and_changes_the_images():
 
 
 def test_augmentation_is_reproducible_from_its_random_generator():
-    images = mx.nd.array(synthetic_digits(16)[0])
+    images = synthetic_digits(16)[0]
     first = augment.augment_batch(images, np.random.default_rng(3)).asnumpy()
     second = augment.augment_batch(images, np.random.default_rng(3)).asnumpy()
     np.testing.assert_array_equal(first, second)
@@ -34,6 +35,24 @@ def test_affine_matrices_stay_within_the_configured_ranges():
     zoom = 1 / np.sqrt(np.abs(np.linalg.det(linear)))  # the area scale the digit gets
     assert zoom.min() > augment.SCALE_RANGE[0] * 0.85 and zoom.max() < augment.SCALE_RANGE[1] * 1.15
     assert np.abs(theta[:, [2, 5]]).max() <= augment.MAX_SHIFT_PX * 2 / 28 + 1e-6
+
+
+def test_affine_strength_is_full_then_shrinks_to_the_final_strength_in_the_last_epoch():
+    strengths = [augment.affine_strength(epoch, 30) for epoch in range(1, 31)]
+    full_epochs = int(augment.ANNEAL_START * 30)
+    assert strengths[:full_epochs] == [1.0] * full_epochs
+    assert strengths[full_epochs] < 1.0 and strengths[-1] == pytest.approx(augment.FINAL_STRENGTH)
+    assert all(later <= earlier for earlier, later in zip(strengths, strengths[1:]))
+    assert augment.affine_strength(1, 1) == 1.0  # a one-epoch run (--dry-run) trains at full strength
+
+
+def test_affine_strength_zero_is_the_identity_and_a_half_halves_the_rotation():
+    identity = augment.random_affine_matrices(np.random.default_rng(2), 50, strength=0.0)
+    np.testing.assert_allclose(identity, np.tile([1, 0, 0, 0, 1, 0], (50, 1)), atol=1e-6)
+    full = augment.random_affine_matrices(np.random.default_rng(2), 2000)
+    half = augment.random_affine_matrices(np.random.default_rng(2), 2000, strength=0.5)
+    assert np.abs(half[:, [2, 5]]).max() <= augment.MAX_SHIFT_PX / 28 + 1e-6  # half the shift range, normalised
+    assert np.abs(half[:, 3]).max() < np.abs(full[:, 3]).max()  # sin(angle) terms shrink with the angle
 
 
 def _digit(segments):
@@ -86,6 +105,9 @@ def test_a_one_gains_a_flag_down_to_the_left_of_its_top(monkeypatch):
     added = (styled - plain) > 0.5
     assert added[:, :14, :13].any(axis=(1, 2)).all()  # every 1: new ink left of the stem, upper half
     assert not added[:, :, 16:].any() and not added[:, 19:].any()  # nothing right of the stem or near its foot
+    starts, ends = augment._one_flag(plain, np.random.default_rng(1))  # the strokes it draws, (x, y) px
+    down, left = (ends - starts)[:, 1], (starts - ends)[:, 0]
+    assert (left > 0).all() and (np.degrees(np.arctan2(down, left)) >= augment.FLAG_MIN_DROP_DEG - 1e-6).all()
 
 
 def test_a_one_gains_a_base_under_its_stem(monkeypatch):
@@ -127,12 +149,12 @@ def test_writing_styles_leave_other_classes_alone():
 
 def test_augmentation_with_labels_keeps_shape_and_range_and_is_reproducible():
     digits = np.stack([SEVEN, ONE, NINE, ZERO, THREE] * 8)
-    labels = mx.nd.array([7, 1, 9, 0, 3] * 8)
-    first = augment.augment_batch(mx.nd.array(digits), np.random.default_rng(5), labels).asnumpy()
-    second = augment.augment_batch(mx.nd.array(digits), np.random.default_rng(5), labels).asnumpy()
+    labels = np.array([7, 1, 9, 0, 3] * 8)
+    first = augment.augment_batch(digits, np.random.default_rng(5), labels).asnumpy()
+    second = augment.augment_batch(digits, np.random.default_rng(5), labels).asnumpy()
     assert first.shape == digits.shape and first.min() >= 0.0 and first.max() <= 1.0
     np.testing.assert_array_equal(first, second)
-    np.testing.assert_array_equal(labels.asnumpy(), [7, 1, 9, 0, 3] * 8)
+    np.testing.assert_array_equal(labels, [7, 1, 9, 0, 3] * 8)
 
 
 def test_a_restyled_digit_is_refitted_as_mnist_was(monkeypatch):
@@ -144,12 +166,12 @@ def test_a_restyled_digit_is_refitted_as_mnist_was(monkeypatch):
                         ("STYLE_PROBABILITY", _only("nine_tail"))):
         monkeypatch.setattr(augment, name, value)
     images = np.repeat(NINE[np.newaxis], 8, axis=0)
-    refitted = augment.augment_batch(mx.nd.array(images), np.random.default_rng(0), mx.nd.full(8, 9)).asnumpy()
+    refitted = augment.augment_batch(images, np.random.default_rng(0), np.full(8, 9)).asnumpy()
     for image in refitted[:, 0]:
         np.testing.assert_allclose(ndimage.center_of_mass(image), (14, 14), atol=0.3)
         ink = np.argwhere(image > 0.05)
         assert 19 <= np.ptp(ink, axis=0).max() + 1 <= 22
-    plain = augment.augment_batch(mx.nd.array(images), np.random.default_rng(0)).asnumpy()
+    plain = augment.augment_batch(images, np.random.default_rng(0)).asnumpy()
     np.testing.assert_allclose(plain, images, atol=1e-5)  # without labels: no style, no refit
 
 

@@ -142,8 +142,7 @@ def test_epoch_metrics_equal_an_independent_evaluation_when_weights_stay_fixed(s
     settings = small_settings("mlp", lr=0.0, epochs=1)  # learning rate 0: the network never changes
     net = train.create_network(settings, [mx.cpu()])
     trainer = train.create_trainer(net, settings, train.steps_per_epoch(len(labels), settings))
-    accuracy, loss, _ = train.train_epoch(net, trainer, mx.nd.array(images), mx.nd.array(labels, dtype="float32"),
-                                          1, settings, [mx.cpu()], [], show_progress=False)
+    accuracy, loss, _ = train.train_epoch(net, trainer, images, labels, 1, settings, [mx.cpu()], [], show_progress=False)
     expected_accuracy, expected_loss, _ = train.evaluate(net, images, labels, mx.cpu())
     assert accuracy == pytest.approx(expected_accuracy, abs=1e-9)
     assert loss == pytest.approx(expected_loss, rel=1e-5)

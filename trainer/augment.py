@@ -7,6 +7,7 @@ erased in numpy on the few images concerned, and each restyled digit is re-fitte
 (the real strokes of pendigits, bench/real_strokes.py, are where these styles come from and where
 they are measured). Then, as a handful of MXNet operators on the training device, a random affine
 map (rotation, scale, aspect, shear, shift) through a bilinear sampler and a random stroke thickness.
+The affine ranges shrink over the last epochs (affine_strength); the styles stay to the end.
 """
 import numpy as np
 
@@ -17,25 +18,44 @@ SCALE_RANGE = (0.85, 1.15)
 MAX_ASPECT_CHANGE = 0.12  # x and y scale differ by up to +-12 %
 MAX_SHEAR = 0.2
 MAX_SHIFT_PX = 2.5
+# The affine ranges shrink over the last epochs, so training ends on digits as MNIST's are written
+# (upright, centred), while the writing styles and pen widths stay: the models keep reading both.
+ANNEAL_START = 0.6  # share of the epochs at full strength
+FINAL_STRENGTH = 0.3  # share of every affine range left in the last epoch
 STROKE_LEVEL_RANGE = (0.05, 0.45)  # blurred-ink level that becomes the stroke edge: low = thick, high = thin
 STROKE_EDGE_SOFTNESS = 0.3  # blurred-ink range over which the new edge goes from black to white
 KEEP_STROKE_PROBABILITY = 0.4  # share of images that keep their original strokes
 # Writing styles: the share of its class's images that each one is given.
 STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.4, "nine_tail": 0.4, "zero_slash": 0.1,
                      "four_short_stem": 0.3}
+# A flag flatter than this is a 7's bar: after the rotation and shear that follow, flatter flags made
+# the models read some of MNIST's short-topped 7s as 1s.
+FLAG_MIN_DROP_DEG = 40.0
 STYLE_PEN_RADIUS = (0.8, 1.4)  # px, as MNIST's strokes (2-3 px wide)
 DIGIT_BOX_PX = 20.0  # a restyled digit is re-fitted as MNIST's were: longer side 20 px ...
 MNIST_CENTRE_PX = 14.0  # ... centre of mass at (14, 14)
 _BLUR_KERNEL = (np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16).reshape(1, 1, 3, 3)
 
 
-def random_affine_matrices(rng, count, size=28):
-    """(count, 6) rows of GridGenerator's 'affine' theta: output coords -> input coords, in [-1, 1] units."""
-    angle = np.radians(rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG, count))
-    scale = rng.uniform(*SCALE_RANGE, count)
-    aspect = rng.uniform(-MAX_ASPECT_CHANGE, MAX_ASPECT_CHANGE, count)
-    shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR, count)
-    shift = rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX, (count, 2)) * 2.0 / size  # pixels -> normalised units
+def affine_strength(epoch, epochs):
+    """How much of the affine ranges epoch `epoch` (1-based) of `epochs` uses: all of them for the
+    first ANNEAL_START share of the epochs, then linearly less, down to FINAL_STRENGTH in the last."""
+    start = ANNEAL_START * epochs
+    if epoch <= start or epochs <= 1:
+        return 1.0
+    return 1.0 - (1.0 - FINAL_STRENGTH) * (epoch - start) / (epochs - start)
+
+
+def random_affine_matrices(rng, count, size=28, strength=1.0):
+    """(count, 6) rows of GridGenerator's 'affine' theta: output coords -> input coords, in [-1, 1] units.
+
+    strength in [0, 1] scales every range: 0 is the identity map.
+    """
+    angle = np.radians(rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG, count)) * strength
+    scale = 1 + (rng.uniform(*SCALE_RANGE, count) - 1) * strength
+    aspect = rng.uniform(-MAX_ASPECT_CHANGE, MAX_ASPECT_CHANGE, count) * strength
+    shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR, count) * strength
+    shift = rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX, (count, 2)) * 2.0 / size * strength  # px -> normalised units
     cos, sin = np.cos(angle), np.sin(angle)
     # Sampling at (output / scale) zooms the digit by `scale`: theta = R @ Shear @ diag(1/sx, 1/sy).
     inverse_x, inverse_y = 1.0 / (scale * (1 + aspect)), 1.0 / (scale * (1 - aspect))
@@ -78,12 +98,13 @@ def _ink_x(images, rows):
 
 def _one_flag(images, rng):
     """A 1's upstroke: from the top of the stem down to the left, 25-65 degrees off the stem (clear of it)
-    and at least 30 degrees below the horizontal (a flatter one would be a 7's bar), 25-75 % of its height long.
+    and at least FLAG_MIN_DROP_DEG below the horizontal, 25-75 % of its height long.
     """
     top, bottom, _, _ = _ink_box(images)
     start = np.column_stack((_ink_x(images, top), top))
     stem = np.column_stack((_ink_x(images, bottom), bottom)) - start
-    angle = np.minimum(np.arctan2(stem[:, 1], stem[:, 0]) + np.radians(rng.uniform(25, 65, len(top))), np.radians(150))
+    steepest = np.radians(180 - FLAG_MIN_DROP_DEG)  # image angles: 90 points down, 180 left
+    angle = np.minimum(np.arctan2(stem[:, 1], stem[:, 0]) + np.radians(rng.uniform(25, 65, len(top))), steepest)
     length = (bottom - top) * rng.uniform(0.25, 0.75, len(top))
     return start, start + np.column_stack((length * np.cos(angle), length * np.sin(angle)))
 
@@ -201,18 +222,20 @@ def refit_like_mnist(theta, images):
     return refitted.astype(np.float32)
 
 
-def augment_batch(images, rng, labels=None):
-    """images: NDArray (N, 1, 28, 28) in [0, 1] -> a randomly distorted copy, same shape and range.
+def augment_batch(images, rng, labels=None, device=None, strength=1.0):
+    """images: float32 numpy (N, 1, 28, 28) in [0, 1] -> a randomly distorted copy, an NDArray on `device`
+    (default: the CPU), same shape and range.
 
-    labels: NDArray (N,), or None for no class-specific writing styles.
+    labels: int numpy (N,), or None for no class-specific writing styles.
+    strength: share of the affine ranges used (affine_strength); styles and stroke thickness keep theirs.
     """
     count, _, height, width = images.shape
-    device = images.context
-    theta = random_affine_matrices(rng, count, height)
+    device = device or mx.cpu()
+    theta = random_affine_matrices(rng, count, height, strength)
     if labels is not None:
-        styled, changed = add_writing_styles(images.asnumpy(), labels.asnumpy().astype(np.int64), rng)
-        theta[changed] = refit_like_mnist(theta[changed], styled[changed, 0])
-        images = mx.nd.array(styled, ctx=device)
+        images, changed = add_writing_styles(images, np.asarray(labels, dtype=np.int64), rng)
+        theta[changed] = refit_like_mnist(theta[changed], images[changed, 0])
+    images = mx.nd.array(images, ctx=device)
     theta = mx.nd.array(theta, ctx=device)
     grid = mx.nd.GridGenerator(theta, transform_type="affine", target_shape=(height, width))  # (N, 2, 28, 28)
     warped = mx.nd.BilinearSampler(images, grid)  # zeros (background) outside the source image
@@ -235,10 +258,12 @@ def describe():
         "aspect": MAX_ASPECT_CHANGE,
         "shear": MAX_SHEAR,
         "shift_px": MAX_SHIFT_PX,
+        "affine_anneal": {"full_strength_share_of_epochs": ANNEAL_START, "final_strength": FINAL_STRENGTH},
         "stroke_level": list(STROKE_LEVEL_RANGE),
         "stroke_edge_softness": STROKE_EDGE_SOFTNESS,
         "keep_stroke_probability": KEEP_STROKE_PROBABILITY,
         "writing_styles": dict(STYLE_PROBABILITY),
+        "one_flag_min_drop_deg": FLAG_MIN_DROP_DEG,
         "style_pen_radius_px": list(STYLE_PEN_RADIUS),
         "restyled_refit": {"box_px": DIGIT_BOX_PX, "centre_of_mass_px": MNIST_CENTRE_PX},
     }

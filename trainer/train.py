@@ -169,23 +169,27 @@ def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_line
                 gradient_batch=None):
     """One pass over the (shuffled, augmented) training arrays. Returns (accuracy, loss, samples/s).
 
-    images: NDArray (N, 1, 28, 28) in [0, 1] on devices[0]; labels: NDArray (N,) on devices[0].
+    images: float32 numpy (N, 1, 28, 28) in [0, 1]; labels: int numpy (N,).
     gradient_batch: samples behind one update (default: the batch size; more when workers' gradients are summed).
+    Batches are gathered and given their writing styles in numpy, so that work never waits for the
+    device: it overlaps with the previous batch's step, which MXNet's engine is still running.
     """
     step = hybridized(TrainingStep(net))
     rng = np.random.default_rng([settings.seed, epoch])  # per-epoch stream: resuming replays it exactly
     batches = steps_per_epoch(len(labels), settings)
-    order = mx.nd.array(rng.permutation(len(labels)), ctx=devices[0], dtype="int64")
+    order = rng.permutation(len(labels))
+    strength = augment.affine_strength(epoch, settings.epochs)
     totals = mx.nd.zeros(2, ctx=devices[0])  # [correct predictions, summed loss], kept on the device
     pending = []  # (losses, logits, labels) of batches not yet counted: counted in bulk, not per batch
     progress = _progress_bar(batches, f"{settings.model} epoch {epoch}/{settings.epochs}", show_progress)
     started = window_started = time.time()
     for batch in range(batches):
         index = order[batch * settings.batch_size:(batch + 1) * settings.batch_size]
-        x = mx.nd.take(images, index)  # (B, 1, 28, 28)
-        y = mx.nd.take(labels, index)  # (B,)
+        y = mx.nd.array(labels[index], ctx=devices[0], dtype="float32")  # (B,)
         if settings.augment:
-            x = augment.augment_batch(x, rng, y)
+            x = augment.augment_batch(images[index], rng, labels[index], devices[0], strength)  # (B, 1, 28, 28)
+        else:
+            x = mx.nd.array(images[index], ctx=devices[0])
         x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
         y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
         with mx.autograd.record():
@@ -395,12 +399,10 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
                              f"{extra_report['trained_on']} trained on, {extra_report['held_out']} held out; "
                              f"held-out accuracy before training {extra_report['accuracy_before']:.6f}")
 
-    images = mx.nd.array(train_x, ctx=devices[0])
-    labels = mx.nd.array(train_y, ctx=devices[0], dtype="float32")
     who = f"{settings.model} (rank {cluster.rank} of {cluster.workers} workers)" if cluster.distributed else settings.model
     for epoch in range(first_epoch, settings.epochs + 1):
         started = time.time()
-        train_accuracy, train_loss, speed = train_epoch(net, trainer, images, labels, epoch, settings, devices,
+        train_accuracy, train_loss, speed = train_epoch(net, trainer, train_x, train_y, epoch, settings, devices,
                                                         log_lines, show_progress, cluster.gradient_batch(settings.batch_size))
         if not cluster.writes_files:  # the others train in lockstep; rank 0 evaluates and writes
             print(f"{who} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
