@@ -7,6 +7,8 @@ from conftest import run_script
 from demo.preprocess import strokes_to_mnist
 from trainer import checkpoint
 
+# The shipped checkpoints' accuracy on the whole development set (README, Results), rounded down.
+MLP_FLOOR, LENET_FLOOR = 0.97, 0.98
 # A pendigits-style "7", tablet pixels with y pointing up: the bar at the top (high y), then the stem down.
 SEVEN_Y_UP = {"label": 7, "strokes": [[[100, 400], [200, 400], [300, 400], [250, 250], [200, 100]]]}
 
@@ -55,6 +57,16 @@ def test_the_shipped_lenet_reads_real_digits_far_better_upright_than_flipped(pen
     upright = (real_strokes.predict(net, upright_x) == labels).mean()
     upside_down = (real_strokes.predict(net, flipped_x) == labels).mean()
     assert upright > 0.9 and upright > upside_down + 0.3
+
+
+def test_the_shipped_models_read_real_handwriting_as_the_readme_says(pendigits):
+    """The whole development set, replayed as bench/real_strokes.py does by default (seed 0)."""
+    records = real_strokes.load_records(real_strokes.data_folder())
+    images, labels = real_strokes.replay_all(records)
+    for name, required in (("mlp", MLP_FLOOR), ("lenet", LENET_FLOOR)):
+        net = checkpoint.load_network(checkpoint.DEFAULT_FOLDER, name)
+        accuracy = (real_strokes.predict(net, images) == labels).mean()
+        assert accuracy >= required, (name, accuracy)
 
 
 def test_benchmark_prints_accuracy_per_class_and_confusions(pendigits):
