@@ -46,7 +46,7 @@ def test_affine_strength_is_full_then_shrinks_to_the_final_strength_in_the_last_
     assert augment.affine_strength(1, 1) == 1.0  # a one-epoch run (--dry-run) trains at full strength
 
 
-def test_affine_strength_zero_is_the_identity_and_a_half_halves_the_rotation():
+def test_affine_strength_zero_is_the_identity_and_a_half_shrinks_every_range():
     identity = augment.random_affine_matrices(np.random.default_rng(2), 50, strength=0.0)
     np.testing.assert_allclose(identity, np.tile([1, 0, 0, 0, 1, 0], (50, 1)), atol=1e-6)
     full = augment.random_affine_matrices(np.random.default_rng(2), 2000)
