@@ -64,6 +64,7 @@ function resize() {
   pen.lineCap = pen.lineJoin = "round";
   pen.strokeStyle = "#111";
   redraw();
+  element.dataset.ready = "true";  // sized and listening: tests and scripts wait for this before drawing
 }
 new ResizeObserver(resize).observe(canvas);
 

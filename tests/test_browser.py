@@ -42,7 +42,13 @@ def page(browser, app_url):
 
 
 def pad_box(page):
-    return page.locator("#sketchpad canvas").bounding_box()
+    """The pad canvas's box once the pad is sized and listening and the layout has stopped moving
+    (on a loaded machine the page can still shift after the first answers' prompt appears)."""
+    page.wait_for_selector("#sketchpad[data-ready=true], #sketchpad [data-ready=true]", state="attached", timeout=30_000)
+    canvas, box = page.locator("#sketchpad canvas"), None
+    while box != (box := canvas.bounding_box()):
+        page.wait_for_timeout(200)
+    return box
 
 
 def pad_points(box, stroke, margin=0.2):

@@ -65,13 +65,14 @@ def test_an_asynchronous_job_trains_and_rank_0_writes(tmp_path, mnist_dir):
     assert len(DIGEST.findall(result.stdout)) == 2  # both workers finished
 
 
-def start_long_job(out_dir, mnist_dir):
-    """A 30-epoch job, returned once its first epoch is done: (launcher process, {name: pid})."""
-    launcher = subprocess.Popen(launch_command(out_dir, "--epochs", "30"), cwd=REPO,
+def start_long_job(out_dir, mnist_dir, epochs=500):
+    """A job far longer than any test (an unaugmented MLP epoch takes well under a second), returned
+    once its first epoch is done: (launcher process, {name: pid})."""
+    launcher = subprocess.Popen(launch_command(out_dir, "--epochs", str(epochs)), cwd=REPO,
                                 env={**os.environ, "MNIST_DIR": str(mnist_dir)},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen, deadline = [], time.time() + 120
-    while time.time() < deadline and "epoch  1/30" not in (seen[-1] if seen else ""):
+    while time.time() < deadline and f"epoch {1:>2}/{epochs}" not in (seen[-1] if seen else ""):
         seen.append(launcher.stdout.readline())
     return launcher, pids_in("".join(seen))
 
