@@ -144,6 +144,8 @@ def run_local(plan, workers):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    # A shell starts background jobs (`... &`, as CI may) with SIGINT ignored; `kill -INT` should still stop the job.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, _, environment, argv in plan:
             job.start(name, environment, argv)
