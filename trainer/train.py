@@ -185,11 +185,12 @@ def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_line
     started = window_started = time.time()
     for batch in range(batches):
         index = order[batch * settings.batch_size:(batch + 1) * settings.batch_size]
-        y = mx.nd.array(labels[index], ctx=devices[0], dtype="float32")  # (B,)
+        batch_images, batch_labels = images[index], labels[index]  # numpy (B, 1, 28, 28), (B,)
+        y = mx.nd.array(batch_labels, ctx=devices[0], dtype="float32")
         if settings.augment:
-            x = augment.augment_batch(images[index], rng, labels[index], devices[0], strength)  # (B, 1, 28, 28)
+            x = augment.augment_batch(batch_images, rng, batch_labels, devices[0], strength)
         else:
-            x = mx.nd.array(images[index], ctx=devices[0])
+            x = mx.nd.array(batch_images, ctx=devices[0])
         x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
         y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
         with mx.autograd.record():
