@@ -1,8 +1,9 @@
-"""bench/real_strokes.py: the replay of pendigits records on the drawing pad, and the benchmark script."""
+"""bench/real_strokes.py: the replay of pendigits records on the drawing pad, and the benchmark script;
+bench/seed_spread.py, which runs it over several training seeds."""
 import numpy as np
 import pytest
 
-from bench import real_strokes
+from bench import real_strokes, seed_spread
 from conftest import run_script
 from demo.preprocess import strokes_to_mnist
 from trainer import checkpoint
@@ -81,3 +82,19 @@ def test_benchmark_says_so_and_exits_cleanly_without_the_data(tmp_path):
     result = run_script("bench/real_strokes.py", "--data", tmp_path)
     assert result.returncode == 0, result.stderr
     assert "no pendigits strokes" in result.stdout and "PENDIGITS_DIR" in result.stdout
+
+
+def test_seed_spread_reports_each_seed_and_the_mean_and_deviation():
+    lines = seed_spread.spread_lines("lenet", [(42, 56, 155), (1, 58, 125), (2, 60, None)])
+    assert lines[0] == "lenet  seed   42: MNIST test errors   56, real-handwriting errors  155"
+    assert lines[2] == "lenet  seed    2: MNIST test errors   60"  # no development set for that run
+    assert "mean 58.0, standard deviation 2.0, range 56-60 over 3 seeds" in lines[3]
+    assert "mean 140.0, standard deviation 21.2, range 125-155 over 2 seeds" in lines[4]
+
+
+def test_seed_spread_trains_one_run_per_seed(mnist_dir):
+    result = run_script("bench/seed_spread.py", "--seeds", "3,4", "--limit", "40", "--dry-run", "--data-dir", mnist_dir,
+                        timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "seed 3: trained" in result.stdout and "seed 4: trained" in result.stdout
+    assert "lenet  MNIST test errors: mean" in result.stdout and "over 2 seeds" in result.stdout

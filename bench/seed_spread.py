@@ -1,0 +1,89 @@
+"""How far do a recipe's results move with the seed alone? Compare recipes on a spread, not on one run.
+
+    MNIST_DIR=../shared/data/mnist python bench/seed_spread.py [--seeds 42,1,2] [--models lenet] [TRAIN FLAGS]
+    MNIST_DIR=../shared/data/mnist python bench/seed_spread.py --epochs 10          # the README's spread
+
+Trains the same recipe once per seed (trainer/train.py with every other flag passed through, into a
+temporary folder), then prints each run's MNIST test errors (10,000 images) and real-handwriting
+errors (the pendigits development set replayed on the pad, bench/real_strokes.py), and their mean and
+standard deviation. The seed decides the initial weights, the validation split, the batch order and
+the augmentation; the replay of the real strokes is the same for every run.
+"""
+import argparse
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from bench import real_strokes  # noqa: E402
+from trainer import checkpoint, train  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     epilog="Every other flag goes to trainer/train.py (e.g. --epochs 10).")
+    parser.add_argument("--seeds", default="42,1,2", help="comma-separated training seeds (default: 42,1,2)")
+    parser.add_argument("--models", default="lenet", help="comma-separated, as trainer/train.py (default: lenet)")
+    parser.add_argument("--data", default=None,
+                        help="pendigits folder (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
+    parser.add_argument("--limit", type=int, default=None, help="replay only the first N real digits")
+    args, train_flags = parser.parse_known_args(argv)
+    try:
+        args.seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds {args.seeds!r}: expected integers such as 42,1,2")
+    args.models = [name.strip() for name in args.models.split(",") if name.strip()]
+    return args, train_flags
+
+
+def spread_lines(name, runs):
+    """runs: [(seed, MNIST test errors, real errors or None)] -> printable lines with mean and deviation."""
+    lines = [f"{name:<6} seed {seed:>4}: MNIST test errors {mnist_errors:>4}"
+             + ("" if real_errors is None else f", real-handwriting errors {real_errors:>4}")
+             for seed, mnist_errors, real_errors in runs]
+    for label, column in (("MNIST test", 1), ("real-handwriting", 2)):
+        values = np.array([run[column] for run in runs if run[column] is not None], dtype=np.float64)
+        if len(values):
+            lines.append(f"{name:<6} {label} errors: mean {values.mean():.1f}, standard deviation "
+                         f"{values.std(ddof=1) if len(values) > 1 else 0.0:.1f}, range {values.min():.0f}-{values.max():.0f}"
+                         f" over {len(values)} seeds")
+    return lines
+
+
+def main(argv=None):
+    args, train_flags = parse_args(argv)
+    warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
+    records = real_strokes.load_records(real_strokes.data_folder(args.data), args.limit)
+    if records is None:
+        print(f"no pendigits strokes in {real_strokes.data_folder(args.data)}: MNIST errors only")
+        real_images = real_labels = None
+    else:
+        real_images, real_labels = real_strokes.replay_all(records)
+    runs = {name: [] for name in args.models}
+    for seed in args.seeds:
+        with tempfile.TemporaryDirectory(prefix=f"seed-{seed}-") as folder:
+            started = time.time()
+            status = train.main(["--models", ",".join(args.models), "--seed", str(seed), "--out-dir", folder,
+                                 *train_flags])
+            if status != 0:
+                return status
+            print(f"seed {seed}: trained in {(time.time() - started) / 60:.1f} min", flush=True)
+            for name in args.models:
+                mnist_errors = checkpoint.read_metadata(folder, name)["evaluation"]["test_errors"]
+                real_errors = None
+                if real_images is not None:
+                    predicted = real_strokes.predict(checkpoint.load_network(folder, name), real_images)
+                    real_errors = int((predicted != real_labels).sum())
+                runs[name].append((seed, mnist_errors, real_errors))
+    for name, model_runs in runs.items():
+        print("\n".join(spread_lines(name, model_runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
