@@ -37,7 +37,8 @@ def parse_args(argv=None):
         args.seeds = [int(seed) for seed in args.seeds.split(",")]
     except ValueError:
         parser.error(f"--seeds {args.seeds!r}: expected integers such as 42,1,2")
-    args.models = [name.strip() for name in args.models.split(",") if name.strip()]
+    train_flags = ["--models", args.models, *train_flags]
+    args.models = train.parse_args(train_flags).models  # the trainer's own checks, before any work
     return args, train_flags
 
 
@@ -58,26 +59,26 @@ def spread_lines(name, runs):
 def main(argv=None):
     args, train_flags = parse_args(argv)
     warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
-    records = real_strokes.load_records(real_strokes.data_folder(args.data), args.limit)
+    folder = real_strokes.data_folder(args.data)
+    records = real_strokes.load_records(folder, args.limit)
     if records is None:
-        print(f"no pendigits strokes in {real_strokes.data_folder(args.data)}: MNIST errors only")
+        print(f"no pendigits strokes in {folder}: MNIST errors only")
         real_images = real_labels = None
     else:
         real_images, real_labels = real_strokes.replay_all(records)
     runs = {name: [] for name in args.models}
     for seed in args.seeds:
-        with tempfile.TemporaryDirectory(prefix=f"seed-{seed}-") as folder:
+        with tempfile.TemporaryDirectory(prefix=f"seed-{seed}-") as out_dir:
             started = time.time()
-            status = train.main(["--models", ",".join(args.models), "--seed", str(seed), "--out-dir", folder,
-                                 *train_flags])
+            status = train.main([*train_flags, "--seed", str(seed), "--out-dir", out_dir])
             if status != 0:
                 return status
             print(f"seed {seed}: trained in {(time.time() - started) / 60:.1f} min", flush=True)
             for name in args.models:
-                mnist_errors = checkpoint.read_metadata(folder, name)["evaluation"]["test_errors"]
+                mnist_errors = checkpoint.read_metadata(out_dir, name)["evaluation"]["test_errors"]
                 real_errors = None
                 if real_images is not None:
-                    predicted = real_strokes.predict(checkpoint.load_network(folder, name), real_images)
+                    predicted = real_strokes.predict(checkpoint.load_network(out_dir, name), real_images)
                     real_errors = int((predicted != real_labels).sum())
                 runs[name].append((seed, mnist_errors, real_errors))
     for name, model_runs in runs.items():
