@@ -38,6 +38,17 @@ def data_folder(flag_value=None):
     return Path(flag_value or os.environ.get("PENDIGITS_DIR") or DEFAULT_DATA).expanduser()
 
 
+def add_data_arguments(parser):
+    """The flags that choose the development set: --data and --limit (shared by the benches that replay it)."""
+    parser.add_argument("--data", default=None,
+                        help="pendigits folder (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
+    parser.add_argument("--limit", type=int, default=None, help="replay only the first N real digits")
+
+
+def missing_data_message(folder):
+    return f"no pendigits strokes at {Path(folder) / DATA_FILE}; give --data DIR or set PENDIGITS_DIR"
+
+
 def load_records(folder, limit=None):
     """The pendigits records [{"label", "writer", "strokes"}, ...] from `folder`, or None if the file is absent."""
     path = Path(folder) / DATA_FILE
@@ -106,16 +117,14 @@ def report(name, labels, predicted, top=8):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoints", default=str(checkpoint.DEFAULT_FOLDER))
-    parser.add_argument("--data", default=None,
-                        help="pendigits folder (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
-    parser.add_argument("--limit", type=int, default=None, help="replay only the first N digits")
+    add_data_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="seeds pad sizes, positions and brushes")
     args = parser.parse_args(argv)
 
     folder = data_folder(args.data)
     records = load_records(folder, args.limit)
     if records is None:
-        print(f"no pendigits strokes at {folder / DATA_FILE}; give --data DIR or set PENDIGITS_DIR")
+        print(missing_data_message(folder))
         return 0
     warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
     started = time.time()

@@ -29,9 +29,7 @@ def parse_args(argv=None):
                                      epilog="Every other flag goes to trainer/train.py (e.g. --epochs 10).")
     parser.add_argument("--seeds", default="42,1,2", help="comma-separated training seeds (default: 42,1,2)")
     parser.add_argument("--models", default="lenet", help="comma-separated, as trainer/train.py (default: lenet)")
-    parser.add_argument("--data", default=None,
-                        help="pendigits folder (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
-    parser.add_argument("--limit", type=int, default=None, help="replay only the first N real digits")
+    real_strokes.add_data_arguments(parser)
     args, train_flags = parser.parse_known_args(argv)
     try:
         args.seeds = [int(seed) for seed in args.seeds.split(",")]
@@ -62,7 +60,7 @@ def main(argv=None):
     folder = real_strokes.data_folder(args.data)
     records = real_strokes.load_records(folder, args.limit)
     if records is None:
-        print(f"no pendigits strokes in {folder}: MNIST errors only")
+        print(f"{real_strokes.missing_data_message(folder)}: MNIST errors only")
         real_images = real_labels = None
     else:
         real_images, real_labels = real_strokes.replay_all(records)
