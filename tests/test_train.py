@@ -107,6 +107,16 @@ def test_cli_rejects_an_unknown_model_listing_the_valid_ones():
     assert "unknown model 'resnet'" in result.stderr and "mlp, lenet" in result.stderr
 
 
+@pytest.mark.parametrize("size, message", [("0", "--validation-size must be at least 1"),
+                                           ("60000", "MNIST has 60000 training images")])
+def test_cli_rejects_a_validation_size_that_leaves_nothing_to_validate_or_train_on(tmp_path, mnist_dir, size, message):
+    result = run_script("trainer/train.py", "--dry-run", "--validation-size", size, "--out-dir", tmp_path,
+                        env_extra={"MNIST_DIR": str(mnist_dir)})
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.params"))
+
+
 def test_cli_missing_data_dir_fails_fast_without_network(tmp_path):
     result = run_script("trainer/train.py", "--dry-run", "--data-dir", tmp_path / "nowhere", "--out-dir", tmp_path)
     assert result.returncode == 2

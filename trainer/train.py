@@ -502,7 +502,7 @@ def parse_args(argv=None):
     unknown = [name for name in args.models if name not in MODELS]
     if unknown or not args.models:
         parser.error(f"--models: unknown model {unknown[0] if unknown else '(none)'!r}; valid names: {', '.join(MODELS)}")
-    for flag in ("epochs", "batch_size"):
+    for flag in ("epochs", "batch_size", "validation_size"):  # 0 validation images: no curve, and nothing to export from
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be at least 1")
     return args
@@ -567,6 +567,9 @@ def main(argv=None):
         check_init_from(args.init_from, args.models)
         cluster = join_cluster(args.kvstore)
         data = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))
+        if args.validation_size >= len(data[1]):
+            raise UsageError(f"--validation-size {args.validation_size}: MNIST has {len(data[1])} training images;"
+                             " leave some to train on")
     except (UsageError, mnist.DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
