@@ -19,8 +19,9 @@ os.environ.setdefault("DEMO_DRAWINGS_DB", "")  # a benchmark labels nothing: no 
 
 import numpy as np  # noqa: E402
 
-from bench.pad_digits import pad_value  # noqa: E402
 from demo import app  # noqa: E402
+from demo.draw_tab import DrawTab  # noqa: E402
+from testkit.pad_digits import pad_value  # noqa: E402
 
 
 def timed(function, values):
@@ -38,17 +39,19 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     drawings = [json.dumps(pad_value(int(rng.integers(10)), rng)) for _ in range(args.drawings)]
-    app.inside(drawings[0], "3")  # warm-up
+    draw_tab = DrawTab(app.state.models, app.state.drawings)
+    inside = draw_tab.inside
+    inside.columns(drawings[0], "3")  # warm-up
     rows = {
-        "update without the view (predict)": timed(app.predict, drawings),
-        "inside view (added per update)": timed(lambda drawing: app.inside(drawing, ""), drawings),
-        "inside view with a 'why not' digit": timed(lambda drawing: app.inside(drawing, "3"), drawings),
-        "/explain (JSON)": timed(lambda drawing: json.dumps(app.explain(drawing)), drawings),
+        "update without the view (predict)": timed(draw_tab.predict, drawings),
+        "inside view (added per update)": timed(lambda drawing: inside.columns(drawing, ""), drawings),
+        "inside view with a 'why not' digit": timed(lambda drawing: inside.columns(drawing, "3"), drawings),
+        "/explain (JSON)": timed(lambda drawing: json.dumps(inside.explain(drawing)), drawings),
     }
     print(f"{args.drawings} stroke drawings, per update:")
     for name, durations in rows.items():
         print(f"  {name:<38} p50 {np.percentile(durations, 50):6.2f} ms   p95 {np.percentile(durations, 95):6.2f} ms")
-    sizes = [sum(len(html) for html in app.inside(drawing, "3")) for drawing in drawings[:20]]
+    sizes = [sum(len(html) for html in inside.columns(drawing, "3")) for drawing in drawings[:20]]
     print(f"  inside view sent to the browser: {np.mean(sizes) / 1024:.0f} KB per update")
 
 

@@ -22,8 +22,9 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
-from bench.pad_digits import pad_value  # noqa: E402
+from testkit.pad_digits import pad_value  # noqa: E402
 from demo import app  # noqa: E402
+from demo.draw_tab import DrawTab  # noqa: E402
 from demo.pad import DrawingPad  # noqa: E402
 from demo.preprocess import MAX_POINTS, CanvasError, strokes_to_mnist  # noqa: E402
 
@@ -103,10 +104,11 @@ def main():
     values = [pad_value(int(rng.integers(10)), rng) for _ in range(args.drawings)]
     texts = [json.dumps(value) for value in values]
     print(f"a drawing is {np.mean([len(text) for text in texts]) / 1024:.1f} KB of JSON on average")
-    app.predict(texts[0])  # warm-up
+    predict = DrawTab(app.state.models, app.state.drawings).predict
+    predict(texts[0])  # warm-up
     print(f"in-process, {len(texts)} stroke drawings (2 passes):")
     print(f"  strokes -> 28x28 only               {percentiles(timed(strokes_to_mnist, texts * 2))}")
-    print(f"  + both models + preview (predict)   {percentiles(timed(app.predict, texts * 2))}")
+    print(f"  + both models + preview (predict)   {percentiles(timed(predict, texts * 2))}")
     flood = json.dumps({"width": 400, "height": 400, "strokes": [[[1, 2]] * 300_000]})
     print(f"  refusing {len(flood) / 1e6:.1f} MB of JSON (300,000 points): {rejection_time(flood):.2f} ms; "
           f"{MAX_POINTS + 1:,} points: {rejection_time({'width': 9, 'height': 9, 'strokes': [[[1, 2]] * (MAX_POINTS + 1)]}):.2f} ms")

@@ -10,7 +10,6 @@ Debian's Chromium at /usr/bin/chromium (or $CHROMIUM).
 import argparse
 import os
 import sys
-from argparse import Namespace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -19,10 +18,9 @@ os.environ.setdefault("DEMO_DRAWINGS_DB", "")  # a benchmark labels nothing: no 
 import numpy as np  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.pad_digits import unit_strokes  # noqa: E402
 from demo import app  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.test_browser import CHROMIUM_ARGS  # noqa: E402
+from testkit import chromium, servers  # noqa: E402
+from testkit.pad_digits import unit_strokes  # noqa: E402
 
 WATCH_JS = """() => {
   window.penUp = 0; window.lastChange = 0;
@@ -55,14 +53,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--digits", type=int, default=10)
     args = parser.parse_args()
-    options = app.launch_options(Namespace(host="127.0.0.1", port=free_port(), share=False))
-    app.demo.launch(prevent_thread_lock=True, quiet=True, **options)
+    url = servers.launch(app.demo, **app.launch_options())
     settled = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                                             args=CHROMIUM_ARGS)
+        browser = chromium.launch(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(app.demo.local_url)
+        page.goto(url)
         page.wait_for_function("(document.querySelector('#lenet-label')?.innerText || '').includes('Draw a digit')")
         page.wait_for_selector("#sketchpad canvas")
         page.evaluate(WATCH_JS)

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from bench.canvases import redraw  # noqa: E402
+from testkit.canvases import redraw  # noqa: E402
 from demo.inference import ModelStore  # noqa: E402
 from demo.preprocess import upload_to_mnist  # noqa: E402
 from trainer import checkpoint, mnist  # noqa: E402

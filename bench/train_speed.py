@@ -60,8 +60,8 @@ def measure(name, images_np, labels_np, batch_size, repeats):
         net = train.create_network(settings, [device])
         trainer = train.create_trainer(net, settings, steps)
         run_settings = replace(settings, augment=augment)
-        runs[label] = (lambda net=net, trainer=trainer, run_settings=run_settings: train.train_epoch(
-            net, trainer, images_np, labels_np, 1, run_settings, [device], [], show_progress=False))
+        run = train.Run(run_settings, net, trainer, [device])
+        runs[label] = lambda run=run: train.train_epoch(run, images_np, labels_np, 1)
     bare_net = train.create_network(settings, [device])
     bare_trainer = train.create_trainer(bare_net, settings, steps)
     runs["bare"] = lambda: bare_loop(bare_net, bare_trainer, images, labels, batch_size)

@@ -1,14 +1,15 @@
-"""The "Training curves" tab: plots from the training logs, tables and confusion matrices from the metadata.
+"""The "Training curves" figures and tables: plots from the training logs, tables and confusion matrices from the metadata.
 
-Figures are built with matplotlib's object API (no pyplot), so nothing accumulates in a global registry.
+No Gradio here (demo/curves_tab.py lays them out). Figures are built with matplotlib's object API
+(no pyplot), so nothing accumulates in a global registry.
 """
 import numpy as np
 from matplotlib.figure import Figure
 
 from trainer import checkpoint
+from trainer.models import MODELS
 from trainer.training_log import finished_epochs, parse_log
 
-COLOURS = {"mlp": "tab:blue", "lenet": "tab:orange"}
 SUMMARY_HEADERS = ["model", "test accuracy", "epochs", "training time", "parameters", "status"]
 
 
@@ -32,7 +33,7 @@ def curves_figure(histories):
         if not records:
             continue
         epochs = [record.epoch for record in records]
-        colour = COLOURS.get(name)
+        colour = MODELS[name].colour if name in MODELS else None
         accuracy_axes.plot(epochs, [100 * r.train_accuracy for r in records], "--", color=colour, label=f"{name} train")
         accuracy_axes.plot(epochs, [100 * r.validation_accuracy for r in records], "-", color=colour, label=f"{name} validation")
         loss_axes.plot(epochs, [r.train_loss for r in records], "--", color=colour, label=f"{name} train")
@@ -98,12 +99,13 @@ def summary_rows(models):
     return rows
 
 
-CLASS_ACCURACY_HEADERS = ["model", "class drawings", "held out", "accuracy before", "accuracy after", "MNIST test accuracy"]
+DRAWINGS_ACCURACY_HEADERS = ["model", "our drawings", "held out", "accuracy before", "accuracy after",
+                             "MNIST test accuracy"]
 
 
-def class_accuracy_rows(models):
-    """One row per model fine-tuned with `trainer/train.py --extra-data`: accuracy on the class's held-out
-    drawings with the starting weights and after training, next to MNIST test accuracy (did it forget?)."""
+def drawings_accuracy_rows(models):
+    """One row per model fine-tuned with `trainer/train.py --extra-data`: accuracy on the held-out drawings
+    people labelled, with the starting weights and after training, next to MNIST test accuracy (did it forget?)."""
     rows = []
     for model in models:
         evaluation = model.metadata.get("evaluation", {})

@@ -1,4 +1,4 @@
-"""The class's labelled drawings: an SQLite store the app writes, and the commands that read it.
+"""The drawings people labelled: an SQLite store the app writes, and the commands that read it.
 
     python demo/drawings.py summary --db drawings/drawings.sqlite
     python demo/drawings.py export  --db drawings/drawings.sqlite --out drawings/export
@@ -31,11 +31,11 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python demo/drawings.py`: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trainer import mnist  # noqa: E402
+from demo.preprocess import CanvasError, PadDrawing, parse_pad_value  # noqa: E402
+from trainer import extra_data, mnist  # noqa: E402
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "drawings" / "drawings.sqlite"
 DEFAULT_MAX_DRAWINGS = 100_000  # ~1 KB of image + strokes each on average: a database of ~100 MB-1 GB
-MAX_PAD_BYTES = 256 * 1024  # a digit drawn by hand is a few KB of stroke JSON
 MAX_SESSION_CHARS = 64
 MAX_MODELS = 8
 SCHEMA_VERSION = 1
@@ -166,19 +166,18 @@ def _label(value):
     return int(value)
 
 
-def _pad_json(value):
-    """The pad's value as sent: JSON text of an object with at least one stroke, at most MAX_PAD_BYTES."""
-    if not isinstance(value, str):
+def _pad_text(drawing):
+    """A PadDrawing, or the pad's value as JSON text (read by the same parser, with the same caps) -> its text."""
+    if isinstance(drawing, str):
+        try:
+            drawing = parse_pad_value(drawing)
+        except CanvasError as error:
+            raise Refused(f"the drawing cannot be read: {error}") from None
+    if drawing is None or not isinstance(drawing, PadDrawing):
         raise Refused("the drawing must arrive as the pad's JSON text")
-    if len(value.encode("utf-8", errors="replace")) > MAX_PAD_BYTES:
-        raise Refused(f"the drawing is larger than {MAX_PAD_BYTES // 1024} KB of strokes; draw one digit")
-    try:
-        pad = json.loads(value)
-    except ValueError:
-        raise Refused("the drawing is not valid JSON") from None
-    if not isinstance(pad, dict) or not isinstance(pad.get("strokes"), list) or not pad["strokes"]:
+    if not drawing.strokes:
         raise Refused("the drawing has no strokes: draw a digit first")
-    return value
+    return drawing.text
 
 
 def _image_bytes(image):
@@ -272,15 +271,15 @@ class DrawingStore:
             raise
         return connection
 
-    def add(self, label, pad_json, image, answers, checkpoints, session_id, now=None):
+    def add(self, label, drawing, image, answers, checkpoints, session_id, now=None):
         """Store one labelled drawing; return Saved, or raise Refused / StoreUnavailable (a sentence to show).
 
-        label: int 0-9. pad_json: the pad's value as received (JSON text). image: the model input,
+        label: int 0-9. drawing: demo.preprocess.PadDrawing, or the pad's value as JSON text. image: the model input,
         float (28, 28) or (1, 1, 28, 28) in [0, 1]. answers: {model: probabilities (10,)}.
         checkpoints: {model: trainer.checkpoint.checkpoint_id}. session_id: any string (cut to 64 chars).
         When it returns, the row is committed to disk.
         """
-        label, pad_json = _label(label), _pad_json(pad_json)
+        label, pad_json = _label(label), _pad_text(drawing)
         image_bytes, answer_rows = _image_bytes(image), _answers(answers, checkpoints)
         session = str(session_id or "anonymous")[:MAX_SESSION_CHARS]
         if not self.enabled:
@@ -394,7 +393,7 @@ def export(store, out_dir):
         raise DrawingError(f"{store.path} holds no drawings yet; nothing to export")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    images_path, labels_path = (out_dir / name for name in mnist.TRAIN_FILES)
+    images_path, labels_path = (out_dir / name for name in extra_data.FILES)
     mnist.write_idx(images_path, np.stack([image for _, _, _, image, _ in rows]))
     mnist.write_idx(labels_path, np.array([label for _, _, label, _, _ in rows], dtype=np.uint8))
     with open(out_dir / "strokes.jsonl", "w", encoding="utf-8") as lines:
@@ -414,7 +413,7 @@ def summary_lines(store):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Summarise, export or delete the class's labelled drawings.")
+    parser = argparse.ArgumentParser(description="Summarise, export or delete the labelled drawings.")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("summary", "drawings per digit and each model's accuracy on them"),
                        ("export", "MNIST IDX files + strokes.jsonl, for trainer/train.py --extra-data"),

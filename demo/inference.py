@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from demo.internals import build_inspector, softmax
+from demo.inside import build_reader, softmax
 from trainer import checkpoint
 from trainer.models import MODELS
 from trainer.mxnet_shim import mx
@@ -19,12 +19,16 @@ from trainer.mxnet_shim import mx
 
 @dataclass
 class LoadedModel:
-    name: str
+    spec: object  # its trainer.models.ModelSpec
     net: object = None  # gluon.SymbolBlock, or None when it could not be loaded
     metadata: dict = field(default_factory=dict)
     error: str = ""  # why `net` is None, with the command that fixes it
     checkpoint_id: str = ""  # trainer.checkpoint.checkpoint_id: which weights answered, stored with each label
-    inspector: object = None  # demo.internals.Inspector of the same files, or None when `net` is None
+    reader: object = None  # demo.inside.InsideReader of the same files, or None when `net` is None
+
+    @property
+    def name(self):
+        return self.spec.name
 
 
 @dataclass
@@ -49,15 +53,15 @@ class ModelStore:
         folder = Path(folder) if folder is not None else self.folder
         loaded = {}
         with self._lock:
-            for name in MODELS:
-                model = LoadedModel(name)
+            for name, spec in MODELS.items():
+                model = LoadedModel(spec)
                 try:
                     model.net = checkpoint.load_network(folder, name)
-                    model.inspector = build_inspector(folder, name)
+                    model.reader = build_reader(folder, name)
                     model.metadata = checkpoint.read_metadata(folder, name)
                     model.checkpoint_id = checkpoint.checkpoint_id(folder, name)
                 except checkpoint.CheckpointError as error:
-                    model.net, model.inspector, model.error = None, None, str(error)
+                    model.net, model.reader, model.error = None, None, str(error)
                 loaded[name] = model
             self.folder, self.models = folder, loaded
         return loaded
@@ -76,10 +80,10 @@ class ModelStore:
                 results[model.name] = Prediction(model.name, softmax(logits), (time.perf_counter() - started) * 1e3)
         return results
 
-    def explain(self, images):
-        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: demo.internals.Internals} for every loaded model.
+    def inside(self, images):
+        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: demo.inside.Inside} for every loaded model.
 
-        The inspectors were built by `load` from the same files as the networks, so they change together.
+        The readers were built by `load` from the same files as the networks, so they change together.
         """
         with self._lock:
-            return {model.name: model.inspector.inspect(images) for model in self.available()}
+            return {model.name: model.reader.read(images) for model in self.available()}

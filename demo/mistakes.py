@@ -10,7 +10,6 @@ import numpy as np
 from demo.inline import inline_png
 
 ALL = "all"
-GALLERY_SCALE = 4  # 28x28 -> 112x112 with crisp pixels (browsers would blur a small image they enlarge)
 
 
 def cell_key(true, predicted):
@@ -27,8 +26,8 @@ def cell_choices(mistakes):
         for (true, predicted), count in cells]
 
 
-def gallery_items(mistakes, cell=ALL, scale=GALLERY_SCALE):
-    """[(uint8 (28 * scale, 28 * scale) image, "true 4 → predicted 9 (87 %)"), ...] for one cell, or ALL.
+def gallery_items(mistakes, cell=ALL):
+    """[(uint8 (28, 28) image, "true 4 → predicted 9 (87 %)"), ...] for one cell, or ALL.
 
     Most confident first: a mistake made with confidence tells the most about what the model learned.
     """
@@ -37,14 +36,14 @@ def gallery_items(mistakes, cell=ALL, scale=GALLERY_SCALE):
         true, predicted = (int(part) for part in cell.split(">"))
         chosen = (mistakes.labels == true) & (mistakes.predicted == predicted)
     order = np.flatnonzero(chosen)[np.argsort(-mistakes.confidence[chosen], kind="stable")]
-    return [(mistakes.images[index].repeat(scale, axis=0).repeat(scale, axis=1),
+    return [(mistakes.images[index],
              f"true {mistakes.labels[index]} → predicted {mistakes.predicted[index]} "
              f"({100 * mistakes.confidence[index]:.0f} %)")
             for index in order]
 
 
 def gallery_html(mistakes, cell=ALL):
-    """The gallery as HTML: a grid of inline 28x28 images (shown 3x) with their captions."""
+    """The gallery as HTML: a grid of inline 28x28 images (shown 3x, crisp) with their captions."""
     figures = [f'<figure>{inline_png(image, caption, width=84)}<figcaption>{caption}</figcaption></figure>'
-               for image, caption in gallery_items(mistakes, cell, scale=1)]
+               for image, caption in gallery_items(mistakes, cell)]
     return f'<div class="mistakes-grid">{"".join(figures)}</div>'

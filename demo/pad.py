@@ -1,12 +1,14 @@
-"""The drawing pad: a gr.HTML component whose value is the strokes drawn on it, as JSON text.
+"""The drawing pad and the digit keypad: gr.HTML components; the pad's value is the strokes drawn on it, as JSON text.
 
 Built with Gradio's own mechanism for custom components without a build step (an `html_template`,
-a `css_template` and `js_on_load`); the front end lives in pad.js and pad.css beside this file.
-The value's format and limits are demo/preprocess.py's (`parse_pad_value`).
+a `css_template` and `js_on_load`); the front ends live in pad.js, pad.css and keypad.css beside this
+file. The value's format and limits are demo/preprocess.py's (`parse_pad_value`), read by `read_pad`.
 """
 from pathlib import Path
 
 import gradio as gr
+
+from demo.preprocess import CanvasError, drawing_to_mnist, parse_pad_value
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,16 +53,6 @@ KEYPAD_HTML = """
      class="${String(digit) === String(value) ? 'suggested' : ''}">${digit}</button>`).join("")}
 </div>
 """
-KEYPAD_CSS = """
-.keypad { display: grid; grid-template-columns: repeat(10, 1fr); gap: 6px; }
-@media (max-width: 640px) { .keypad { grid-template-columns: repeat(5, 1fr); } }
-.keypad button {
-  min-height: 44px; font-size: 1.2rem; font-weight: 600; cursor: pointer; border-radius: 8px; touch-action: manipulation;
-  border: 1px solid var(--button-secondary-border-color); background: var(--button-secondary-background-fill);
-  color: var(--button-secondary-text-color);
-}
-.keypad button.suggested { background: var(--button-primary-background-fill); color: var(--button-primary-text-color); }
-"""
 KEYPAD_JS = """
 element.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-digit]");
@@ -75,5 +67,17 @@ class DigitKeypad(gr.HTML):
     """Ten buttons, 0-9; the value is the digit shown as suggested ("" for none)."""
 
     def __init__(self, **kwargs):
-        super().__init__(value="", html_template=KEYPAD_HTML, css_template=KEYPAD_CSS, js_on_load=KEYPAD_JS,
-                         apply_default_css=False, **kwargs)
+        super().__init__(value="", html_template=KEYPAD_HTML, css_template=(HERE / "keypad.css").read_text(encoding="utf-8"),
+                         js_on_load=KEYPAD_JS, apply_default_css=False, **kwargs)
+
+
+def read_pad(value):
+    """The pad's value -> (PadDrawing or None, (1, 1, 28, 28) input or None when blank); gr.Error if malformed.
+
+    The one place the app reads a drawing: the answers, the inside view and labelling all call it.
+    """
+    try:
+        drawing = parse_pad_value(value)
+        return drawing, drawing_to_mnist(drawing)
+    except CanvasError as error:
+        raise gr.Error(f"Could not read the drawing: {error}") from error

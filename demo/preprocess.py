@@ -21,6 +21,7 @@ through `photo_to_ink` first, which evens out the light and the paper's grey.
 """
 import json
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -75,15 +76,6 @@ def _darkness(image):
     if image.ndim == 2:
         return 1.0 - image
     return 1.0 - image[:, :, :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-def image_to_ink(image):
-    """An image as a drawing: RGBA with transparency -> alpha; RGB, grey or opaque RGBA -> darkness.
-
-    image: uint8 or float array, (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA. Returns float32 (H, W) in [0, 1].
-    """
-    unit = _unit_range_image(image)
-    return unit[:, :, 3] if _is_stroke_layer(unit) else _darkness(unit)
 
 
 def _shrink(ink, longest_side):
@@ -211,14 +203,27 @@ def _stroke_array(stroke, index):
     return points.reshape(-1, 2)
 
 
-def parse_pad_value(value):
-    """The pad's value (JSON text or dict) -> (width, height, brush, strokes [(n, 2) float arrays of x, y]).
+@dataclass(frozen=True)
+class PadDrawing:
+    """The pad's value, parsed: its size and pen, the strokes in pad pixels, and the JSON text stored with a label."""
 
-    Blank (None, "", no strokes) gives no strokes. Anything malformed or over the caps raises
-    CanvasError with a message for a person; the caps are checked before any per-point work.
+    width: float
+    height: float
+    brush: float
+    strokes: list  # [(n, 2) float64 arrays of x, y]; empty for a cleared pad
+    text: str
+
+
+def parse_pad_value(value):
+    """The pad's value (JSON text or dict) -> PadDrawing, or None for None and "".
+
+    The one parser of the pad's value: predicting, the inside view and labelling all read it here.
+    Anything malformed or over the caps raises CanvasError with a message for a person; the caps are
+    checked before any per-point work.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    text = value if isinstance(value, str) else None
     if isinstance(value, str):
         if len(value) > MAX_PAD_VALUE_CHARS:
             raise CanvasError(f"the drawing is {len(value):,} characters of JSON; at most {MAX_PAD_VALUE_CHARS:,} are accepted")
@@ -238,7 +243,8 @@ def parse_pad_value(value):
     points = sum(len(stroke) if isinstance(stroke, list) else 0 for stroke in strokes)
     if points > MAX_POINTS:
         raise CanvasError(f"the drawing has {points:,} points; at most {MAX_POINTS:,} are accepted")
-    return width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)]
+    return PadDrawing(width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)],
+                      text if text is not None else json.dumps(value))
 
 
 def _inside_runs(points, width, height):
@@ -279,17 +285,20 @@ def _render_strokes(strokes):
     return _crop(ndimage.distance_transform_edt(~grid) <= pen * scale / 2)
 
 
-def strokes_to_mnist(value):
-    """The pad's value -> float32 (1, 1, 28, 28) in [0, 1], or None for a blank drawing (CanvasError if malformed)."""
-    parsed = parse_pad_value(value)
-    if parsed is None:
+def drawing_to_mnist(drawing):
+    """A PadDrawing (or None) -> float32 (1, 1, 28, 28) in [0, 1], or None when nothing is drawn inside the pad."""
+    if drawing is None:
         return None
-    width, height, brush, strokes = parsed
-    strokes = [run for stroke in strokes for run in _inside_runs(stroke, width, height)]
+    strokes = [run for stroke in drawing.strokes for run in _inside_runs(stroke, drawing.width, drawing.height)]
     if not strokes:  # nothing drawn, or only outside the pad
         return None
-    digit = _fit_box(_render_strokes(_without_taps(strokes, brush)))
+    digit = _fit_box(_render_strokes(_without_taps(strokes, drawing.brush)))
     return _place_by_centre_of_mass(digit)[np.newaxis, np.newaxis]
+
+
+def strokes_to_mnist(value):
+    """The pad's value -> float32 (1, 1, 28, 28) in [0, 1], or None for a blank drawing (CanvasError if malformed)."""
+    return drawing_to_mnist(parse_pad_value(value))
 
 
 # ------------------------------------------------------------------------------------ paper photos

@@ -75,24 +75,13 @@ def run_script(*args, env_extra=None, timeout=300):
                           text=True, timeout=timeout)
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url():
     """The demo, launched in-process with its real launch settings on a free port."""
-    from argparse import Namespace
-
     from demo import app
+    from testkit import servers
 
-    options = app.launch_options(Namespace(host="127.0.0.1", port=free_port(), share=False))
-    app.demo.launch(prevent_thread_lock=True, quiet=True, **options)
-    yield app.demo.local_url
+    yield servers.launch(app.demo, **app.launch_options())
     app.demo.close()
 
 

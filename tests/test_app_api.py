@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 
-from bench.pad_digits import pad_value
 from conftest import save_png, seven
 from demo import app
+from demo.draw_tab import PROMPT
 from demo.preprocess import MAX_POINTS
+from testkit.pad_digits import pad_value
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def test_predict_also_takes_the_value_as_a_dict(client):
 def test_blank_and_cleared_drawings_return_the_prompt(client):
     for blank in ("", json.dumps({"width": 400, "height": 400, "strokes": []})):
         mlp, lenet, *_ = client.predict(blank, api_name="/predict")
-        assert mlp["label"] == lenet["label"] == app.PROMPT
+        assert mlp["label"] == lenet["label"] == PROMPT
         assert not mlp.get("confidences")
 
 
@@ -144,18 +145,18 @@ def test_explain_returns_every_layer_and_agrees_with_predict(client):
 
 
 def test_label_stores_the_drawing_and_counts_it(client):
-    before = app.drawings_store.count()
+    before = app.state.drawings.count()
     reply = client.predict(json.dumps(pad_value(2)), 2, api_name="/label")
     assert "Thank you" in reply and "Saved as a 2" in reply
-    assert app.drawings_store.count() == before + 1
-    latest = app.drawings_store.latest(1)[0]
+    assert app.state.drawings.count() == before + 1
+    latest = app.state.drawings.latest(1)[0]
     assert latest.label == 2 and latest.predictions == {"mlp": 2, "lenet": 2}
     for bad_digit in (11, -1):
         with pytest.raises(Exception, match="0 to 9|0-9"):
             client.predict(json.dumps(pad_value(2)), bad_digit, api_name="/label")
     with pytest.raises(Exception, match="Draw a digit first"):
         client.predict("", 5, api_name="/label")
-    assert app.drawings_store.count() == before + 1
+    assert app.state.drawings.count() == before + 1
 
 
 def test_a_session_labelling_faster_than_a_person_is_slowed(app_url):

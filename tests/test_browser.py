@@ -3,23 +3,18 @@
 Needs Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Playwright's own browser
 download does not work here, so it drives /usr/bin/chromium. Screenshots go to test-artifacts/.
 """
-import os
-import re
 from pathlib import Path
 
 import pytest
 
-from bench.pad_digits import unit_strokes
+from testkit import chromium
+from testkit.chromium import PHONE, pad_box
+from testkit.pad_digits import unit_strokes
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# As root in a container, with a closed network: no sandbox, and nothing that phones home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
+pytestmark = pytest.mark.skipif(not chromium.available(),
+                                reason=f"no Chromium at {chromium.CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +22,7 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = chromium.launch(playwright)
         yield browser
         browser.close()
 
@@ -39,16 +34,6 @@ def page(browser, app_url):
     page.goto(app_url)
     wait_for_prompt(page)
     return page
-
-
-def pad_box(page):
-    """The pad canvas's box once the pad is sized and listening and the layout has stopped moving
-    (on a loaded machine the page can still shift after the first answers' prompt appears)."""
-    page.wait_for_selector("#sketchpad[data-ready=true], #sketchpad [data-ready=true]", state="attached", timeout=30_000)
-    canvas, box = page.locator("#sketchpad canvas"), None
-    while box != (box := canvas.bounding_box()):
-        page.wait_for_timeout(200)
-    return box
 
 
 def pad_points(box, stroke, margin=0.2):
@@ -163,7 +148,7 @@ def test_inside_the_models_updates_with_the_drawing(page):
 def test_tapping_the_digit_stores_the_drawing_and_clears_the_pad(page):
     from demo import app
 
-    before = app.drawings_store.count()
+    before = app.state.drawings.count()
     mouse_draw(page, 6)
     wait_for_answer(page, 6, labels=("#lenet-label",))
     page.wait_for_selector("#keypad button.suggested", timeout=30_000)
@@ -173,7 +158,7 @@ def test_tapping_the_digit_stores_the_drawing_and_clears_the_pad(page):
     assert "Saved as a 6" in page.locator("#thanks").inner_text()
     wait_for_prompt(page)  # the pad cleared itself for the next digit
     page.wait_for_function("document.querySelector('#sketchpad [data-action=clear]').disabled", timeout=30_000)
-    assert app.drawings_store.count() == before + 1
+    assert app.state.drawings.count() == before + 1
     page.get_by_role("tab", name="Our drawings").click()
     page.wait_for_function("document.querySelector('#drawings-accuracy').innerText.includes('lenet')", timeout=30_000)
     page.wait_for_selector("#drawings-latest img", timeout=30_000)

@@ -10,15 +10,22 @@ import PIL.Image
 import numpy as np
 import pytest
 
-from bench.canvases import redraw
 from demo import app
+from demo.draw_tab import PROMPT, SEEN_PLACEHOLDER, DrawTab
 from demo.inference import ModelStore
-from bench.pad_digits import pad_value
 from demo.preprocess import strokes_to_mnist
+from testkit.canvases import redraw
+from testkit.pad_digits import pad_value
 from trainer import checkpoint
 from trainer.checkpoint import DEFAULT_FOLDER
 from trainer.mxnet_shim import mx
 from trainer.train import evaluate
+
+
+@pytest.fixture(scope="module")
+def draw_tab():
+    """The Draw tab's callbacks over the app's own models and drawings store."""
+    return DrawTab(app.state.models, app.state.drawings)
 
 
 def test_shipped_checkpoints_load_with_their_metadata():
@@ -40,24 +47,25 @@ def test_shipped_checkpoints_reach_the_promised_test_accuracy(mnist_test_set):
         assert accuracy == pytest.approx(store.models[name].metadata["evaluation"]["test_accuracy"], abs=1e-6)
 
 
-def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set):
+def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set, draw_tab):
     images, labels = mnist_test_set
     rng = np.random.default_rng(2026)
     sample = rng.choice(len(labels), 300, replace=False)
     correct = {"mlp": 0, "lenet": 0}
     for index in sample:
         layer = redraw(images[index, 0], rng).layer
-        mlp_label, lenet_label, *_ = app.predict_image(layer)
+        mlp_label, lenet_label, *_ = draw_tab.predict_image(layer)
         for name, label in (("mlp", mlp_label), ("lenet", lenet_label)):
             correct[name] += max(label, key=label.get) == str(labels[index])
     assert correct["lenet"] / len(sample) >= 0.97, correct
     assert correct["mlp"] / len(sample) >= 0.93, correct
 
 
-def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction():
-    for mlp_label, lenet_label, _, _, seen in (app.predict(""), app.predict_image(np.zeros((800, 800, 4), np.uint8))):
-        assert mlp_label == lenet_label == app.PROMPT
-        assert seen == app.SEEN_PLACEHOLDER and "<img" not in seen
+def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction(draw_tab):
+    for mlp_label, lenet_label, _, _, seen in (draw_tab.predict(""),
+                                               draw_tab.predict_image(np.zeros((800, 800, 4), np.uint8))):
+        assert mlp_label == lenet_label == PROMPT
+        assert seen == SEEN_PLACEHOLDER and "<img" not in seen
 
 
 def test_missing_checkpoints_are_reported_with_the_command_that_makes_them(tmp_path):
@@ -91,9 +99,9 @@ def test_corrupt_checkpoint_is_reported_and_reload_picks_up_a_fixed_one(tmp_path
     assert store.models["mlp"].net is not None
 
 
-def test_what_the_model_sees_is_the_preprocessed_input_enlarged():
+def test_what_the_model_sees_is_the_preprocessed_input_enlarged(draw_tab):
     value = pad_value(5, np.random.default_rng(0))
-    seen = app.predict(value)[-1]
+    seen = draw_tab.predict(value)[-1]
     encoded = re.search(r'src="data:image/png;base64,([^"]+)"', seen).group(1)
     shown = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(encoded))))
     expected = strokes_to_mnist(value)[0, 0]
@@ -109,20 +117,20 @@ def test_metadata_of_the_shipped_checkpoints_matches_the_files():
 
 
 @pytest.mark.parametrize("database", ["garbage", "off"])
-def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_work(tmp_path, monkeypatch, database):
+def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_work(tmp_path, database):
     import gradio as gr
 
     from demo.drawings import DrawingStore
 
     path = tmp_path / "drawings.sqlite"
     path.write_bytes(b"not a database " * 1000)
-    monkeypatch.setattr(app, "drawings_store", DrawingStore(path if database == "garbage" else ""))
+    tab = DrawTab(app.state.models, DrawingStore(path if database == "garbage" else ""))
     expected = "cannot be used" if database == "garbage" else "switched off"
-    assert expected in app.labelling_note()
+    assert expected in tab.labelling_note()
     drawing = json.dumps(pad_value(3))
     with pytest.raises(gr.Error, match=expected):
-        app.save_label(drawing, 3, "a session")
-    mlp_label, lenet_label, *_ = app.predict(drawing)
+        tab.save_label(drawing, 3, "a session")
+    mlp_label, lenet_label, *_ = tab.predict(drawing)
     assert max(lenet_label, key=lenet_label.get) == "3" and max(mlp_label, key=mlp_label.get) == "3"
 
 

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import REPO, free_port, run_script
+from conftest import REPO, run_script
+from testkit.servers import free_port
 from trainer.mxnet_shim import mx
 
 STARTED = re.compile(r"launch: started (\w+ ?\d*) \(pid (\d+)\)")

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, run_script
 from demo import drawings
 from demo.drawings import DrawingStore, RateLimit, RateLimiter, Refused, StoreUnavailable
-from trainer import mnist
+from trainer import extra_data, mnist
 
 NO_LIMIT = RateLimit(burst=10**9, hourly=10**9, server_burst=10**9)
 
@@ -38,7 +38,7 @@ CHECKPOINTS = {"mlp": "328ea7519de4 (2026-11-21 10:03:40)", "lenet": "32f1bf6b0f
 
 
 def label(store, digit, seed=0, session="s", **changes):
-    arguments = dict(label=digit, pad_json=pad_json(), image=digit_image(seed), answers=answers(),
+    arguments = dict(label=digit, drawing=pad_json(), image=digit_image(seed), answers=answers(),
                      checkpoints=CHECKPOINTS, session_id=session)
     return store.add(**{**arguments, **changes})
 
@@ -65,7 +65,7 @@ def test_labels_round_trip_through_the_mnist_format_export(store, tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "export" / "strokes.jsonl").read_text().splitlines()]
     assert [line["label"] for line in lines] == digits and lines[0]["pad"] == json.loads(pad_json())
 
-    extra_images, extra_labels = mnist.load_extra_data(tmp_path / "export")  # what trainer/train.py --extra-data reads
+    extra_images, extra_labels = extra_data.load(tmp_path / "export")  # what trainer/train.py --extra-data reads
     assert extra_images.shape == (12, 1, 28, 28) and list(extra_labels) == digits
 
 
@@ -231,10 +231,10 @@ def test_blank_oversized_or_malformed_drawings_are_refused(store):
         dict(image=np.full((28, 28), 1 / 1000, dtype=np.float32)),  # rounds to all-zero bytes: blank
         dict(image=np.full((28, 28), 2.0, dtype=np.float32)),
         dict(image=np.ones((14, 14), dtype=np.float32)),
-        dict(pad_json=json.dumps({"strokes": [[[1, 2]]] * 40000})),  # over 256 KB
-        dict(pad_json=json.dumps({"width": 800, "height": 800, "strokes": []})),
-        dict(pad_json="{not json"),
-        dict(pad_json={"strokes": [[[1, 2]]]}),  # a dict, not the JSON text
+        dict(drawing=json.dumps({"strokes": [[[1, 2]]] * 40000})),  # over the pad value's 300,000 characters
+        dict(drawing=json.dumps({"width": 800, "height": 800, "strokes": []})),
+        dict(drawing="{not json"),
+        dict(drawing={"strokes": [[[1, 2]]]}),  # a dict, not the JSON text
         dict(answers={"mlp": [0.5, 0.5]}),
     ]
     for changes in refused:
@@ -281,7 +281,7 @@ def test_cli_summary_export_and_delete(store, tmp_path):
 def test_our_drawings_page_has_counts_accuracies_and_galleries(store, tmp_path):
     from types import SimpleNamespace
 
-    from demo.drawings_view import drawings_page
+    from demo.drawings_figures import drawings_page
 
     models = [SimpleNamespace(name="mlp", metadata={"evaluation": {"test_accuracy": 0.9903}}),
               SimpleNamespace(name="lenet", metadata={})]

@@ -29,8 +29,8 @@ def test_a_cell_shows_its_mistakes_most_confident_first(mistakes):
     items = gallery.gallery_items(mistakes, "4>9")
     assert [caption for _, caption in items] == ["true 4 → predicted 9 (87 %)", "true 4 → predicted 9 (60 %)"]
     image, _ = items[0]
-    assert image.shape == (112, 112) and image.dtype == np.uint8
-    assert image[1 * 4, 0] == 255 and image[0, 0] == 0  # mistake 1 (87 %), enlarged 4x
+    assert image.shape == (28, 28) and image.dtype == np.uint8
+    assert image[1, 0] == 255 and image[0, 0] == 0  # mistake 1 (87 %)
 
 
 def test_all_shows_every_mistake_and_an_empty_cell_shows_none(mistakes):

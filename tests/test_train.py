@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import run_script, synthetic_digits
-from trainer import checkpoint, mnist, train
+from trainer import checkpoint, extra_data, mnist, train
 from trainer.mxnet_shim import mx
 from trainer.training_log import parse_log
 
@@ -68,10 +68,10 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, syn
 
     real_train_epoch = train.train_epoch
 
-    def interrupted_in_epoch_3(*args, **kwargs):
-        if args[4] == 3:  # the epoch argument
+    def interrupted_in_epoch_3(run, images, labels, epoch):
+        if epoch == 3:
             raise KeyboardInterrupt
-        return real_train_epoch(*args, **kwargs)
+        return real_train_epoch(run, images, labels, epoch)
 
     monkeypatch.setattr(train, "train_epoch", interrupted_in_epoch_3)
     with pytest.raises(KeyboardInterrupt):
@@ -152,7 +152,7 @@ def test_epoch_metrics_equal_an_independent_evaluation_when_weights_stay_fixed(s
     settings = small_settings("mlp", lr=0.0, epochs=1)  # learning rate 0: the network never changes
     net = train.create_network(settings, [mx.cpu()])
     trainer = train.create_trainer(net, settings, train.steps_per_epoch(len(labels), settings))
-    accuracy, loss, _ = train.train_epoch(net, trainer, images, labels, 1, settings, [mx.cpu()], [], show_progress=False)
+    accuracy, loss, _ = train.train_epoch(train.Run(settings, net, trainer, [mx.cpu()]), images, labels, 1)
     expected_accuracy, expected_loss, _ = train.evaluate(net, images, labels, mx.cpu())
     assert accuracy == pytest.approx(expected_accuracy, abs=1e-9)
     assert loss == pytest.approx(expected_loss, rel=1e-5)
@@ -191,23 +191,25 @@ def export_folder(folder, count=60, seed=3):
 def test_extra_data_joins_training_with_its_own_held_out_split(tmp_path, synthetic_data):
     from types import SimpleNamespace
 
-    from demo.curves import class_accuracy_rows
+    from demo.curves import drawings_accuracy_rows
 
     folder = export_folder(tmp_path / "export")
     settings = small_settings("mlp", extra_data=str(folder))
     metadata = train.train_model(settings, synthetic_data, tmp_path / "out", [mx.cpu()], show_progress=False,
-                                 extra=mnist.load_extra_data(folder))
+                                 extra=extra_data.load(folder))
     extra = metadata["evaluation"]["extra_data"]
     assert (extra["drawings"], extra["trained_on"], extra["held_out"]) == (60, 48, 12)
     assert 0 <= extra["accuracy_before"] <= 1 and extra["accuracy_after"] > 0.5  # the bars are learnable
     assert metadata["training"]["extra_data"] == str(folder)
-    mixed_x, mixed_y = train.mix_in(np.zeros((1000, 1, 28, 28)), np.zeros(1000), np.ones((48, 1, 28, 28)), np.ones(48))
+    mixed_x, mixed_y = extra_data.mix_in(np.zeros((1000, 1, 28, 28)), np.zeros(1000), np.ones((48, 1, 28, 28)), np.ones(48))
     assert mixed_y.sum() == round(1000 / 9) and len(mixed_x) == len(mixed_y)  # 10 % of every epoch
 
     log_text = (tmp_path / "out" / "mlp.log").read_text()
-    assert log_text.count("Class-accuracy=") == 2
-    assert [record.epoch for record in parse_log(log_text)] == [1, 2]  # the parser skips the extra lines
-    rows = class_accuracy_rows([SimpleNamespace(name="mlp", metadata=metadata)])
+    assert log_text.count("Drawings-accuracy=") == 2
+    records = parse_log(log_text)
+    assert [record.epoch for record in records] == [1, 2]
+    assert records[-1].drawings_accuracy == pytest.approx(extra["accuracy_after"], abs=1e-6)
+    rows = drawings_accuracy_rows([SimpleNamespace(name="mlp", metadata=metadata)])
     assert rows == [["mlp", 60, 12, f"{100 * extra['accuracy_before']:.2f} %", f"{100 * extra['accuracy_after']:.2f} %",
                      f"{100 * metadata['evaluation']['test_accuracy']:.2f} %"]]
 
@@ -217,13 +219,13 @@ def test_init_from_starts_from_the_checkpoint_weights(tmp_path, synthetic_data):
     folder = export_folder(tmp_path / "export")
     frozen = small_settings("mlp", lr=0.0, init_from=str(tmp_path / "start"), extra_data=str(folder))
     metadata = train.train_model(frozen, synthetic_data, tmp_path / "tuned", [mx.cpu()], show_progress=False,
-                                 extra=mnist.load_extra_data(folder))
+                                 extra=extra_data.load(folder))
 
     start, tuned = params_of(tmp_path / "start", "mlp"), params_of(tmp_path / "tuned", "mlp")
     assert start.keys() == tuned.keys()
     for key in start:  # learning rate 0: the run ends with exactly the weights it loaded
         np.testing.assert_array_equal(tuned[key], start[key])
-    _, _, held_x, held_y = train.split_extra(*mnist.load_extra_data(folder), seed=frozen.seed)
+    _, _, held_x, held_y = extra_data.split(*extra_data.load(folder), seed=frozen.seed)
     expected = (load_exported(tmp_path / "start", "mlp")(mx.nd.array(held_x)).asnumpy().argmax(axis=1) == held_y).mean()
     assert metadata["evaluation"]["extra_data"]["accuracy_before"] == pytest.approx(expected, abs=1e-6)
 

@@ -25,10 +25,6 @@ MNIST_FILES = (
 
 
 IDX_UBYTE = 0x08  # IDX type code of unsigned bytes, the only type MNIST uses
-IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions (N, rows, columns)
-IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension (N,)
-TRAIN_FILES = MNIST_FILES[:2]  # what an extra-data folder holds: images, labels (demo/drawings.py export)
-MIN_EXTRA_DRAWINGS = 10
 
 
 class DataError(RuntimeError):
@@ -67,28 +63,6 @@ def read_idx(path):
     if len(shape) != dimensions or len(data) - body != int(np.prod(shape)):
         raise DataError(f"{path} is truncated or padded: header says {shape}, file has {max(0, len(data) - body)} data bytes")
     return np.frombuffer(data, dtype=np.uint8, offset=body).reshape(shape)
-
-
-def load_extra_data(folder):
-    """Labelled drawings exported by `python demo/drawings.py export`: (images (N, 1, 28, 28) in [0, 1], labels int32).
-
-    Same IDX files and layout as MNIST's training set, read with read_idx. DataError (one line) if the
-    folder, a file, or the pairing of images and labels is wrong.
-    """
-    folder = Path(folder)
-    images_path, labels_path = (folder / name for name in TRAIN_FILES)
-    if not folder.is_dir():
-        raise DataError(f"--extra-data {folder}: no such folder (make one with `python demo/drawings.py export --out {folder}`)")
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or labels.ndim != 1:
-        raise DataError(f"--extra-data {folder}: expected (N, 28, 28) images and (N,) labels, got {images.shape} and {labels.shape}")
-    if len(images) != len(labels):
-        raise DataError(f"--extra-data {folder}: {len(images)} images but {len(labels)} labels")
-    if labels.size and labels.max() >= NUM_CLASSES:
-        raise DataError(f"--extra-data {folder}: label {labels.max()} is not a digit 0-9")
-    if len(labels) < MIN_EXTRA_DRAWINGS:
-        raise DataError(f"--extra-data {folder}: {len(labels)} drawings; fine-tuning needs at least {MIN_EXTRA_DRAWINGS}")
-    return to_unit_range(images), labels.astype(np.int32)
 
 
 def resolve_data_dir(flag_value=None):

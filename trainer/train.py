@@ -1,20 +1,19 @@
-"""Train the MLP and LeNet on MNIST and write their checkpoints and logs.
+"""Train the registered models (trainer/models.py) on MNIST and write their checkpoints and logs.
 
-    python trainer/train.py                     # both models, the recipe that made checkpoints/
+    python trainer/train.py                     # every model, the recipes that made checkpoints/
     python trainer/train.py --models lenet --epochs 5
     python trainer/train.py --dry-run --out-dir /tmp/smoke
     python trainer/train.py --extra-data drawings/export --init-from checkpoints --epochs 3 --lr 2e-4 --out-dir finetuned
 
-Model / train / evaluate / main, in that order.
+Model / train / evaluate / main, in that order. A parameter-server job is trainer/distributed.py's;
+the people's drawings of --extra-data are trainer/extra_data.py's.
 """
 import argparse
-import hashlib
-import os
 import platform
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python trainer/train.py`: make the repository root importable
@@ -23,59 +22,14 @@ if __package__ in (None, ""):  # run as `python trainer/train.py`: make the repo
 import numpy as np
 from tqdm import tqdm
 
-from trainer import augment, checkpoint, mnist, training_log
+from trainer import augment, checkpoint, extra_data, mnist, training_log
+from trainer.distributed import KVSTORES, SINGLE_PROCESS, Cluster, UsageError, join_cluster, parameter_digest
 from trainer.models import MODELS, build_model, count_parameters
 from trainer.mxnet_shim import mx
 
-# Per-model defaults of the recipe that made the shipped checkpoints (flags override them).
-RECIPES = {
-    "mlp": {"epochs": 60, "lr": 2e-3},
-    "lenet": {"epochs": 30, "lr": 1e-3},
-}
 VALIDATION_SIZE = 5000
 SPEED_EVERY = 100  # batches between speed lines, as MXNet's Speedometer
 DRY_RUN_BATCHES = 3
-# --extra-data: the class's drawings are this share of every epoch (repeated, each repeat augmented
-# differently), so a few hundred drawings matter without the model forgetting MNIST's 55,000 ...
-EXTRA_SHARE = 0.1
-# ... and this share of them, chosen with the seed, is held out to measure accuracy before and after.
-EXTRA_HELD_OUT = 0.2
-KVSTORES = ("device", "dist_sync", "dist_async")
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """Where this process sits in a training job; a lone process is rank 0 of 1 with a local kvstore."""
-
-    kvstore: object = "device"  # "device", or an mx.kv.KVStore ("dist_sync" / "dist_async") from trainer/launch.py
-    rank: int = 0
-    workers: int = 1
-    servers: int = 0
-
-    @property
-    def distributed(self):
-        return not isinstance(self.kvstore, str)  # a job from trainer/launch.py always has a KVStore object
-
-    @property
-    def writes_files(self):
-        return self.rank == 0  # one writer: logs, metadata and checkpoints come from rank 0 only
-
-    def gradient_batch(self, batch_size):
-        """Samples behind one update: dist_sync servers sum every worker's gradient before updating."""
-        synchronous = self.distributed and "async" not in self.kvstore.type
-        return batch_size * self.workers if synchronous else batch_size
-
-    def shard(self, images, labels):
-        """This worker's equal share of the training set (equal, so sync workers take the same number of steps)."""
-        size = len(labels) // self.workers
-        return images[self.rank::self.workers][:size], labels[self.rank::self.workers][:size]
-
-
-SINGLE_PROCESS = Cluster()
-
-
-class UsageError(RuntimeError):
-    """A flag asks for something this machine cannot do; the message says why."""
 
 
 @dataclass
@@ -159,67 +113,111 @@ def create_trainer(net, settings, steps_per_epoch, kvstore="device"):
 # ---------------------------------------------------------------------------------------------- train
 
 
+@dataclass
+class Splits:
+    """The arrays one run uses: images float32 (N, 1, 28, 28) in [0, 1], labels int (N,)."""
+
+    train_x: np.ndarray  # MNIST's training images less the validation set, plus --extra-data's drawings
+    train_y: np.ndarray
+    val_x: np.ndarray
+    val_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    drawings: int = 0  # --extra-data: how many drawings, and the held-out ones, never trained on
+    held_x: np.ndarray = None
+    held_y: np.ndarray = None
+
+
+@dataclass
+class Run:
+    """One model's training in progress, and the record written after every finished epoch."""
+
+    settings: Settings
+    net: object  # the HybridSequential being trained
+    trainer: object  # its gluon.Trainer
+    devices: list
+    cluster: Cluster = SINGLE_PROCESS
+    show_progress: bool = False
+    log_lines: list = field(default_factory=list)
+    history: list = field(default_factory=list)  # per epoch: validation accuracy and loss (and on the drawings)
+    seconds: float = 0.0
+    epochs_completed: int = 0
+    drawings_report: dict = None  # --extra-data: accuracy on the held-out drawings before and after
+
+    @property
+    def device(self):
+        return self.devices[0]
+
+
+def split_data(settings, data, extra=None, cluster=SINGLE_PROCESS):
+    """(train_x, train_y, test_x, test_y) [+ --extra-data's (images, labels)] -> this worker's Splits."""
+    train_x, train_y, test_x, test_y = data
+    train_x, train_y, val_x, val_y = mnist.split_validation(train_x, train_y, settings.validation_size, settings.seed)
+    drawings, held_x, held_y = 0, None, None
+    if extra is not None:
+        extra_x, extra_y, held_x, held_y = extra_data.split(*extra, settings.seed)
+        train_x, train_y = extra_data.mix_in(train_x, train_y, extra_x, extra_y)
+        drawings = len(extra[1])
+    train_x, train_y = cluster.shard(train_x, train_y)
+    if settings.dry_run:  # a smoke test: a few batches, a slice of the evaluation sets
+        val_x, val_y, test_x, test_y = val_x[:200], val_y[:200], test_x[:500], test_y[:500]
+    return Splits(train_x, train_y, val_x, val_y, test_x, test_y, drawings, held_x, held_y)
+
+
 def steps_per_epoch(sample_count, settings):
     """Full batches per epoch (the last partial batch is dropped so every batch has the same shape)."""
     batches = max(1, sample_count // settings.batch_size)
     return min(batches, DRY_RUN_BATCHES) if settings.dry_run else batches
 
 
-def train_epoch(net, trainer, images, labels, epoch, settings, devices, log_lines, show_progress=True,
-                gradient_batch=None):
+def train_epoch(run, images, labels, epoch):
     """One pass over the (shuffled, augmented) training arrays. Returns (accuracy, loss, samples/s).
 
-    images: float32 numpy (N, 1, 28, 28) in [0, 1]; labels: int numpy (N,).
-    gradient_batch: samples behind one update (default: the batch size; more when workers' gradients are summed).
+    images: float32 numpy (N, 1, 28, 28) in [0, 1]; labels: int numpy (N,). Speed lines go to run.log_lines.
     Batches are gathered and given their writing styles in numpy, so that work never waits for the
     device: it overlaps with the previous batch's step, which MXNet's engine is still running.
     """
-    step = hybridized(TrainingStep(net))
+    settings, devices = run.settings, run.devices
+    step = hybridized(TrainingStep(run.net))
     rng = np.random.default_rng([settings.seed, epoch])  # per-epoch stream: resuming replays it exactly
     batches = steps_per_epoch(len(labels), settings)
     order = rng.permutation(len(labels))
     strength = augment.affine_strength(epoch, settings.epochs)
-    totals = mx.nd.zeros(2, ctx=devices[0])  # [correct predictions, summed loss], kept on the device
+    totals = mx.nd.zeros(2, ctx=run.device)  # [correct predictions, summed loss], kept on the device
     pending = []  # (losses, logits, labels) of batches not yet counted: counted in bulk, not per batch
-    progress = _progress_bar(batches, f"{settings.model} epoch {epoch}/{settings.epochs}", show_progress)
+    progress = tqdm(total=batches, desc=f"{settings.model} epoch {epoch}/{settings.epochs}", unit="batch",
+                    leave=False, disable=not run.show_progress, dynamic_ncols=True, file=sys.stderr)
     started = window_started = time.time()
     for batch in range(batches):
         index = order[batch * settings.batch_size:(batch + 1) * settings.batch_size]
         batch_images, batch_labels = images[index], labels[index]  # numpy (B, 1, 28, 28), (B,)
-        y = mx.nd.array(batch_labels, ctx=devices[0], dtype="float32")
+        y = mx.nd.array(batch_labels, ctx=run.device, dtype="float32")
         if settings.augment:
-            x = augment.augment_batch(batch_images, rng, batch_labels, devices[0], strength)
+            x = augment.augment_batch(batch_images, rng, batch_labels, run.device, strength)
         else:
-            x = mx.nd.array(batch_images, ctx=devices[0])
+            x = mx.nd.array(batch_images, ctx=run.device)
         x_parts = mx.gluon.utils.split_and_load(x, devices, even_split=False)
         y_parts = mx.gluon.utils.split_and_load(y, devices, even_split=False)
         with mx.autograd.record():
             losses, logits = zip(*(step(x_part, y_part) for x_part, y_part in zip(x_parts, y_parts)))
         mx.autograd.backward(list(losses))
-        trainer.step(gradient_batch or settings.batch_size)
-        pending += [(loss.as_in_context(devices[0]), output.as_in_context(devices[0]), part.as_in_context(devices[0]))
+        run.trainer.step(run.cluster.gradient_batch(settings.batch_size))
+        pending += [(loss.as_in_context(run.device), output.as_in_context(run.device), part.as_in_context(run.device))
                     for loss, output, part in zip(losses, logits, y_parts)]
         if (batch + 1) % SPEED_EVERY == 0 or batch + 1 == batches:
             totals += summed_statistics(pending)  # stays on the device: no stall until a number is read
             pending = []
         if (batch + 1) % SPEED_EVERY == 0:
-            seen = (batch + 1) * settings.batch_size
             speed = SPEED_EVERY * settings.batch_size / (time.time() - window_started)
-            running_accuracy = totals[0].asscalar() / seen
-            log_lines.append(training_log.format_speed_line(epoch, batch + 1, speed, running_accuracy))
+            running_accuracy = totals[0].asscalar() / ((batch + 1) * settings.batch_size)
+            run.log_lines.append(training_log.format_speed_line(epoch, batch + 1, speed, running_accuracy))
             progress.set_postfix(acc=f"{running_accuracy:.4f}", speed=f"{speed:,.0f}/s")
             window_started = time.time()
         progress.update(1)
+    progress.close()
     seen = max(1, batches * settings.batch_size)
     correct, loss_sum = totals.asnumpy()
-    accuracy, loss = correct / seen, loss_sum / seen
-    progress.close()
-    return accuracy, loss, seen / (time.time() - started)
-
-
-def _progress_bar(total, description, enabled):
-    return tqdm(total=total, desc=description, unit="batch", leave=False, disable=not enabled,
-                dynamic_ncols=True, file=sys.stderr)
+    return correct / seen, loss_sum / seen, seen / (time.time() - started)
 
 
 # ------------------------------------------------------------------------------------------- evaluate
@@ -279,15 +277,14 @@ def find_mistakes(images, labels, probabilities):
 # ----------------------------------------------------------------------------------------------- main
 
 
-def describe_run(settings, net, devices, seconds, epochs_completed, history, cluster=SINGLE_PROCESS, extra_report=None):
+def describe_run(run):
     """The self-description stored as NAME.json next to the exported network."""
-    paths = checkpoint.checkpoint_paths(".", settings.model)
-    finished = epochs_completed >= settings.epochs
+    settings, paths = run.settings, checkpoint.checkpoint_paths(".", run.settings.model)
     metadata = {
         "format": checkpoint.FORMAT,
         "name": settings.model,
-        "architecture": [str(layer) for layer in net],
-        "parameters": count_parameters(net),
+        "architecture": [str(layer) for layer in run.net],
+        "parameters": count_parameters(run.net),
         "files": {"symbol": paths.symbol.name, "params": paths.params.name, "log": paths.log.name},
         "input": {
             "name": checkpoint.INPUT_NAME,
@@ -303,13 +300,13 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, clu
             "optimizer": "adam",
             "schedule": "linear warm-up, cosine decay to 0",
             "augmentation": augment.describe() if settings.augment else None,
-            "epochs_completed": epochs_completed,
-            "finished": finished,
-            "devices": [str(device) for device in devices],
-            "kvstore": cluster.kvstore if isinstance(cluster.kvstore, str) else cluster.kvstore.type,
-            "workers": cluster.workers,
-            "servers": cluster.servers,
-            "seconds": round(seconds, 1),
+            "epochs_completed": run.epochs_completed,
+            "finished": run.epochs_completed >= settings.epochs,
+            "devices": [str(device) for device in run.devices],
+            "kvstore": run.cluster.kvstore_type,
+            "workers": run.cluster.workers,
+            "servers": run.cluster.servers,
+            "seconds": round(run.seconds, 1),
             "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "mxnet_version": mx.__version__,
             "numpy_version": np.__version__,
@@ -317,41 +314,121 @@ def describe_run(settings, net, devices, seconds, epochs_completed, history, clu
             "command": "python trainer/train.py " + " ".join(sys.argv[1:]),
         },
         "evaluation": {
-            "validation_accuracy": history[-1]["validation_accuracy"] if history else None,
-            "validation_loss": history[-1]["validation_loss"] if history else None,
+            "validation_accuracy": run.history[-1]["validation_accuracy"] if run.history else None,
+            "validation_loss": run.history[-1]["validation_loss"] if run.history else None,
         },
     }
-    if extra_report is not None:
-        metadata["evaluation"]["extra_data"] = extra_report
+    if run.drawings_report is not None:
+        metadata["evaluation"]["extra_data"] = run.drawings_report
     return metadata
 
 
-def parameter_digest(net):
-    """SHA-256 over every parameter's bytes: equal digests mean bit-identical weights."""
-    digest = hashlib.sha256()
-    for name, param in sorted(net.collect_params().items()):
-        digest.update(name.encode())
-        digest.update(param.data().asnumpy().tobytes())
-    return digest.hexdigest()
+def start_run(settings, splits, out_dir, devices, resume, show_progress, cluster):
+    """A fresh (or --init-from) network and its optimiser; with resume, the interrupted run's state instead."""
+    net = create_network(settings, devices)
+    if settings.init_from:
+        checkpoint.load_weights(net, settings.init_from, settings.model)
+    trainer = create_trainer(net, settings, steps_per_epoch(len(splits.train_y), settings), cluster.kvstore)
+    run = Run(settings, net, trainer, devices, cluster, show_progress)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    if splits.held_y is not None:  # measured before training or resuming: the initial weights are the same either way
+        run.drawings_report = {"folder": settings.extra_data, "drawings": splits.drawings,
+                               "trained_on": splits.drawings - len(splits.held_y), "held_out": len(splits.held_y),
+                               "share_of_epoch": extra_data.SHARE, "accuracy_after": None,
+                               "accuracy_before": round(evaluate(net, splits.held_x, splits.held_y, run.device)[0], 6)}
+    if resume and checkpoint.checkpoint_paths(out_dir, settings.model).resume.is_file():
+        resume_run(run, out_dir)
+    elif resume:
+        print(f"{settings.model}: no unfinished run in {out_dir}; starting from scratch")
+    if run.epochs_completed == 0:
+        run.log_lines.append(f"{stamp} Start training {settings.model}: {asdict(settings)}")
+        if run.drawings_report is not None:
+            report = run.drawings_report
+            run.log_lines.append(f"{stamp} Drawings from {settings.extra_data}: {report['trained_on']} trained on, "
+                                 f"{report['held_out']} held out; held-out accuracy before training "
+                                 f"{report['accuracy_before']:.6f}")
+    return run
 
 
-def split_extra(images, labels, seed):
-    """The class's drawings -> (train_x, train_y, held_x, held_y): EXTRA_HELD_OUT of them, seeded, never trained on."""
-    return mnist.split_validation(images, labels, max(1, round(EXTRA_HELD_OUT * len(labels))), seed)
+def resume_run(run, out_dir):
+    """Restore weights, optimiser state and the record of an interrupted run (its settings win)."""
+    progress = checkpoint.load_resume_state(out_dir, run.settings.model, run.net, run.trainer)
+    saved_settings = Settings(**progress["settings"])
+    if saved_settings != run.settings:
+        print(f"{run.settings.model}: resuming with the interrupted run's settings {asdict(saved_settings)}")
+    run.settings = saved_settings
+    run.log_lines, run.history, run.seconds = progress["log_lines"], progress["history"], progress["seconds"]
+    run.epochs_completed = progress["epochs_completed"]
+    print(f"{run.settings.model}: resuming after epoch {run.epochs_completed}/{run.settings.epochs}")
 
 
-def mix_in(train_x, train_y, extra_x, extra_y):
-    """MNIST plus the class's drawings repeated evenly to EXTRA_SHARE of the result (each at least once)."""
-    count = max(len(extra_y), round(EXTRA_SHARE / (1 - EXTRA_SHARE) * len(train_y)))
-    repeats = np.arange(count) % len(extra_y)
-    return np.concatenate([train_x, extra_x[repeats]]), np.concatenate([train_y, extra_y[repeats]])
+def who(run):
+    cluster = run.cluster
+    return (f"{run.settings.model} (rank {cluster.rank} of {cluster.workers} workers)" if cluster.distributed
+            else run.settings.model)
+
+
+def run_epoch(run, splits, epoch, out_dir):
+    """Train one epoch; on the writing rank, evaluate it and rewrite every file of the checkpoint."""
+    started = time.time()
+    train_accuracy, train_loss, speed = train_epoch(run, splits.train_x, splits.train_y, epoch)
+    progress = (f"{who(run)} epoch {epoch:>2}/{run.settings.epochs}: train acc {train_accuracy:.4f} "
+                f"loss {train_loss:.4f}")
+    if not run.cluster.writes_files:  # the others train in lockstep; rank 0 evaluates and writes
+        print(f"{progress} | {time.time() - started:.1f} s, {speed:,.0f} samples/s", flush=True)
+        return
+    val_accuracy, val_loss, _ = evaluate(run.net, splits.val_x, splits.val_y, run.device)
+    elapsed = time.time() - started
+    run.seconds += elapsed
+    run.log_lines += training_log.format_epoch_lines(epoch, train_accuracy, train_loss, val_accuracy, val_loss, elapsed)
+    run.history.append({"epoch": epoch, "validation_accuracy": round(val_accuracy, 6),
+                        "validation_loss": round(val_loss, 6)})
+    if run.drawings_report is not None:
+        accuracy = round(evaluate(run.net, splits.held_x, splits.held_y, run.device)[0], 6)
+        run.drawings_report["accuracy_after"] = run.history[-1]["drawings_accuracy"] = accuracy
+        run.log_lines.append(training_log.format_drawings_accuracy_line(epoch, accuracy))
+    print(f"{progress} | val acc {val_accuracy:.4f} loss {val_loss:.4f} | {elapsed:.1f} s, {speed:,.0f} samples/s",
+          flush=True)
+    run.epochs_completed = epoch
+    save_epoch(run, out_dir)
+
+
+def save_epoch(run, out_dir):
+    """Rewrite the checkpoint's files atomically, the resume state first: it is the source of truth."""
+    name = run.settings.model
+    if not run.cluster.distributed:  # optimiser state lives on the parameter servers in a distributed job
+        checkpoint.save_resume_state(out_dir, name, run.net, run.trainer, {
+            "settings": asdict(run.settings), "epochs_completed": run.epochs_completed, "seconds": run.seconds,
+            "history": run.history, "log_lines": run.log_lines,
+        })
+    checkpoint.export_network(run.net, out_dir, name)
+    checkpoint.atomic_write(checkpoint.checkpoint_paths(out_dir, name).log, "\n".join(run.log_lines) + "\n")
+    checkpoint.write_metadata(out_dir, name, describe_run(run))
+
+
+def finish_run(run, splits, out_dir):
+    """The test-set report and the mistakes file, written by rank 0; the resume state is no longer needed."""
+    if run.cluster.distributed:
+        print(f"{who(run)}: final parameters sha256 {parameter_digest(run.net)}", flush=True)
+    if not run.cluster.writes_files:
+        return None
+    paths = checkpoint.checkpoint_paths(out_dir, run.settings.model)
+    report, mistakes = test_report(run.net, splits.test_x, splits.test_y, run.device)
+    metadata = describe_run(run)
+    metadata["evaluation"].update(report)
+    checkpoint.write_mistakes(out_dir, run.settings.model, mistakes)
+    checkpoint.write_metadata(out_dir, run.settings.model, metadata)
+    paths.resume.unlink(missing_ok=True)
+    print(f"{run.settings.model}: test accuracy {report['test_accuracy']:.4f} ({report['test_errors']} errors"
+          f" in {report['test_images']}), {run.seconds / 60:.1f} min; wrote {paths.symbol.parent}/{run.settings.model}-*")
+    return metadata
 
 
 def train_model(settings, data, out_dir, devices, resume=False, show_progress=True, cluster=SINGLE_PROCESS, extra=None):
     """Train one model on `data` = (train_x, train_y, test_x, test_y) numpy arrays; write its checkpoint files.
 
-    extra: (images, labels) of the class's drawings (settings.extra_data), mixed into training but for
-    a held-out share, on which accuracy is measured with the initial weights and after every epoch.
+    extra: (images, labels) of people's drawings (settings.extra_data), mixed into training but for a
+    held-out share, on which accuracy is measured with the initial weights and after every epoch.
     settings.init_from: a checkpoint folder whose weights replace the fresh initialisation.
 
     After every finished epoch the resume state, exported network, log and metadata are
@@ -360,91 +437,13 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
     Returns the final metadata dict (None on workers other than rank 0).
     """
     out_dir = Path(out_dir)
-    paths = checkpoint.checkpoint_paths(out_dir, settings.model)
-    train_x, train_y, test_x, test_y = data
-    train_x, train_y, val_x, val_y = mnist.split_validation(train_x, train_y, settings.validation_size, settings.seed)
-    if extra is not None:
-        extra_x, extra_y, class_x, class_y = split_extra(*extra, settings.seed)
-        train_x, train_y = mix_in(train_x, train_y, extra_x, extra_y)
-    train_x, train_y = cluster.shard(train_x, train_y)
-    if settings.dry_run:  # a smoke test: a few batches, a slice of the evaluation sets
-        val_x, val_y, test_x, test_y = val_x[:200], val_y[:200], test_x[:500], test_y[:500]
+    splits = split_data(settings, data, extra, cluster)
     if cluster.writes_files:
         out_dir.mkdir(parents=True, exist_ok=True)
-
-    net = create_network(settings, devices)
-    if settings.init_from:
-        checkpoint.load_weights(net, settings.init_from, settings.model)
-    extra_report = None
-    if extra is not None:  # measured before training or resuming: the initial weights are the same either way
-        extra_report = {"folder": settings.extra_data, "drawings": len(extra[1]), "trained_on": len(extra_y),
-                        "held_out": len(class_y), "share_of_epoch": EXTRA_SHARE,
-                        "accuracy_before": round(evaluate(net, class_x, class_y, devices[0])[0], 6), "accuracy_after": None}
-    trainer = create_trainer(net, settings, steps_per_epoch(len(train_y), settings), cluster.kvstore)
-    log_lines, history, seconds, first_epoch = [], [], 0.0, 1
-    if resume and paths.resume.is_file():
-        progress = checkpoint.load_resume_state(out_dir, settings.model, net, trainer)
-        saved_settings = Settings(**progress["settings"])
-        if saved_settings != settings:
-            print(f"{settings.model}: resuming with the interrupted run's settings {asdict(saved_settings)}")
-        settings = saved_settings
-        log_lines, history, seconds = progress["log_lines"], progress["history"], progress["seconds"]
-        first_epoch = progress["epochs_completed"] + 1
-        print(f"{settings.model}: resuming after epoch {first_epoch - 1}/{settings.epochs}")
-    elif resume:
-        print(f"{settings.model}: no unfinished run in {out_dir}; starting from scratch")
-    if first_epoch == 1:
-        log_lines.append(f"{time.strftime('%Y-%m-%d %H:%M:%S')} Start training {settings.model}: {asdict(settings)}")
-        if extra_report is not None:
-            log_lines.append(f"{time.strftime('%Y-%m-%d %H:%M:%S')} Class drawings from {settings.extra_data}: "
-                             f"{extra_report['trained_on']} trained on, {extra_report['held_out']} held out; "
-                             f"held-out accuracy before training {extra_report['accuracy_before']:.6f}")
-
-    who = f"{settings.model} (rank {cluster.rank} of {cluster.workers} workers)" if cluster.distributed else settings.model
-    for epoch in range(first_epoch, settings.epochs + 1):
-        started = time.time()
-        train_accuracy, train_loss, speed = train_epoch(net, trainer, train_x, train_y, epoch, settings, devices,
-                                                        log_lines, show_progress, cluster.gradient_batch(settings.batch_size))
-        if not cluster.writes_files:  # the others train in lockstep; rank 0 evaluates and writes
-            print(f"{who} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
-                  f" | {time.time() - started:.1f} s, {speed:,.0f} samples/s", flush=True)
-            continue
-        val_accuracy, val_loss, _ = evaluate(net, val_x, val_y, devices[0])
-        elapsed = time.time() - started
-        seconds += elapsed
-        log_lines += training_log.format_epoch_lines(epoch, train_accuracy, train_loss, val_accuracy, val_loss, elapsed)
-        history.append({"epoch": epoch, "validation_accuracy": round(val_accuracy, 6), "validation_loss": round(val_loss, 6)})
-        if extra_report is not None:
-            extra_report["accuracy_after"] = round(evaluate(net, class_x, class_y, devices[0])[0], 6)
-            history[-1]["class_accuracy"] = extra_report["accuracy_after"]
-            log_lines.append(training_log.format_class_accuracy_line(epoch, extra_report["accuracy_after"]))
-        print(f"{who} epoch {epoch:>2}/{settings.epochs}: train acc {train_accuracy:.4f} loss {train_loss:.4f}"
-              f" | val acc {val_accuracy:.4f} loss {val_loss:.4f} | {elapsed:.1f} s, {speed:,.0f} samples/s", flush=True)
-
-        if not cluster.distributed:  # optimiser state lives on the parameter servers in a distributed job
-            # The resume state is the source of truth, so it is written first; the rest follows it.
-            checkpoint.save_resume_state(out_dir, settings.model, net, trainer, {
-                "settings": asdict(settings), "epochs_completed": epoch, "seconds": seconds,
-                "history": history, "log_lines": log_lines,
-            })
-        checkpoint.export_network(net, out_dir, settings.model)
-        checkpoint.atomic_write(paths.log, "\n".join(log_lines) + "\n")
-        checkpoint.write_metadata(out_dir, settings.model,
-                                  describe_run(settings, net, devices, seconds, epoch, history, cluster, extra_report))
-
-    if cluster.distributed:
-        print(f"{who}: final parameters sha256 {parameter_digest(net)}", flush=True)
-    if not cluster.writes_files:
-        return None
-    report, mistakes = test_report(net, test_x, test_y, devices[0])
-    metadata = describe_run(settings, net, devices, seconds, settings.epochs, history, cluster, extra_report)
-    metadata["evaluation"].update(report)
-    checkpoint.write_mistakes(out_dir, settings.model, mistakes)
-    checkpoint.write_metadata(out_dir, settings.model, metadata)
-    paths.resume.unlink(missing_ok=True)  # finished: nothing left to resume
-    print(f"{settings.model}: test accuracy {report['test_accuracy']:.4f} ({report['test_errors']} errors"
-          f" in {report['test_images']}), {seconds / 60:.1f} min; wrote {paths.symbol.parent}/{settings.model}-*")
-    return metadata
+    run = start_run(settings, splits, out_dir, devices, resume, show_progress, cluster)
+    for epoch in range(run.epochs_completed + 1, run.settings.epochs + 1):
+        run_epoch(run, splits, epoch, out_dir)
+    return finish_run(run, splits, out_dir)
 
 
 def pick_devices(gpus_flag):
@@ -467,9 +466,9 @@ def pick_devices(gpus_flag):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    recipe = ", ".join(f"{name} {values['epochs']}" for name, values in RECIPES.items())
-    peak = ", ".join(f"{name} {values['lr']}" for name, values in RECIPES.items())
-    parser.add_argument("--models", default="mlp,lenet", help=f"comma-separated, from: {', '.join(MODELS)} (default: both)")
+    recipe = ", ".join(f"{name} {spec.epochs}" for name, spec in MODELS.items())
+    peak = ", ".join(f"{name} {spec.lr}" for name, spec in MODELS.items())
+    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from: {', '.join(MODELS)} (default: all)")
     parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default per model: {recipe})")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step, split across devices (default: 128)")
     parser.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default per model: {peak})")
@@ -492,9 +491,9 @@ def parse_args(argv=None):
                              "(default: device, a single process)")
     parser.add_argument("--dry-run", action="store_true", help=f"smoke test: 1 epoch of {DRY_RUN_BATCHES} batches")
     parser.add_argument("--extra-data", default=None,
-                        help="folder from `python demo/drawings.py export`: the class's drawings join training as "
-                             f"{EXTRA_SHARE:.0%} of every epoch, {EXTRA_HELD_OUT:.0%} of them held out to measure "
-                             "accuracy before and after (a short fine-tune: --init-from checkpoints --epochs 3 --lr 2e-4)")
+                        help="folder from `python demo/drawings.py export`: the drawings join training as "
+                             f"{extra_data.SHARE:.0%} of every epoch, {extra_data.HELD_OUT:.0%} of them held out to "
+                             "measure accuracy before and after (a short fine-tune: --init-from checkpoints --epochs 3 --lr 2e-4)")
     parser.add_argument("--init-from", default=None,
                         help="checkpoint folder (e.g. checkpoints) whose NAME-0000.params the run starts from")
     args = parser.parse_args(argv)
@@ -508,24 +507,13 @@ def parse_args(argv=None):
     return args
 
 
-def join_cluster(kvstore):
-    """'device' -> this process alone; 'dist_*' -> this worker's place in the job trainer/launch.py started."""
-    if kvstore == "device":
-        return SINGLE_PROCESS
-    if os.environ.get("DMLC_ROLE") != "worker":
-        raise UsageError(f"--kvstore {kvstore} runs as a worker of a distributed job; start it with "
-                         f"`python trainer/launch.py --local --workers 2 -- python trainer/train.py --kvstore {kvstore}`")
-    store = mx.kv.create(kvstore)  # connects to the scheduler named by DMLC_PS_ROOT_URI / DMLC_PS_ROOT_PORT
-    return Cluster(store, store.rank, store.num_workers, int(os.environ.get("DMLC_NUM_SERVER", "0")))
-
-
 def settings_for(name, args):
-    recipe = RECIPES[name]
+    spec = MODELS[name]
     return Settings(
         model=name,
-        epochs=1 if args.dry_run else (args.epochs or recipe["epochs"]),
+        epochs=1 if args.dry_run else (args.epochs or spec.epochs),
         batch_size=args.batch_size,
-        lr=args.lr or recipe["lr"],
+        lr=args.lr or spec.lr,
         weight_decay=args.weight_decay,
         warmup_epochs=args.warmup_epochs,
         seed=args.seed,
@@ -555,21 +543,27 @@ def interrupt_on_sigterm():
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def load_inputs(args):
+    """Devices, drawings, job and MNIST, each checked before any training: (devices, extra, cluster, data)."""
+    if args.resume and args.kvstore != "device":
+        raise UsageError("--resume works for single-process training only: in a distributed job the optimiser"
+                         " state lives on the parameter servers")
+    devices = pick_devices(args.gpus)
+    extra = extra_data.load(args.extra_data) if args.extra_data else None  # before MNIST: fail fast
+    check_init_from(args.init_from, args.models)
+    cluster = join_cluster(args.kvstore)
+    data = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))
+    if args.validation_size >= len(data[1]):
+        raise UsageError(f"--validation-size {args.validation_size}: MNIST has {len(data[1])} training images;"
+                         " leave some to train on")
+    return devices, extra, cluster, data
+
+
 def main(argv=None):
     args = parse_args(argv)
     interrupt_on_sigterm()
     try:
-        if args.resume and args.kvstore != "device":
-            raise UsageError("--resume works for single-process training only: in a distributed job the optimiser"
-                             " state lives on the parameter servers")
-        devices = pick_devices(args.gpus)
-        extra = mnist.load_extra_data(args.extra_data) if args.extra_data else None  # before MNIST: fail fast
-        check_init_from(args.init_from, args.models)
-        cluster = join_cluster(args.kvstore)
-        data = mnist.load_mnist(mnist.resolve_data_dir(args.data_dir))
-        if args.validation_size >= len(data[1]):
-            raise UsageError(f"--validation-size {args.validation_size}: MNIST has {len(data[1])} training images;"
-                             " leave some to train on")
+        devices, extra, cluster, data = load_inputs(args)
     except (UsageError, mnist.DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

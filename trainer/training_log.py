@@ -9,17 +9,18 @@ Lines follow what MXNet's own `Module.fit` and `Speedometer` print, so classic p
     2026-11-21 10:00:17 Epoch[1] Validation-accuracy=0.975200
     2026-11-21 10:00:17 Epoch[1] Validation-loss=0.081234
     2026-11-21 10:00:17 Epoch[1] Time cost=17.342
+    2026-11-21 10:00:17 Epoch[1] Drawings-accuracy=0.912500
 
-Epochs count from 1. Any other line (a header, a note) is free text that parsers skip; so is
-`Epoch[N] Class-accuracy=...`, the accuracy on the held-out class drawings of `--extra-data`,
-written in MXNet's format for classic parsers that look for it.
+Epochs count from 1. The last line appears with `--extra-data` only: the accuracy on the held-out
+drawings people labelled. Any other line (a header, a note) is free text that parsers skip.
 """
 import re
 import time
 from dataclasses import dataclass, field
 
 EPOCH_METRICS = ("Train-accuracy", "Train-loss", "Validation-accuracy", "Validation-loss", "Time cost")
-_METRIC_LINE = re.compile(r"Epoch\[(\d+)\]\s(" + "|".join(EPOCH_METRICS) + r")=([-+\d.eE]+|nan|inf)")
+DRAWINGS_METRIC = "Drawings-accuracy"
+_METRIC_LINE = re.compile(r"Epoch\[(\d+)\]\s(" + "|".join((*EPOCH_METRICS, DRAWINGS_METRIC)) + r")=([-+\d.eE]+|nan|inf)")
 _SPEED_LINE = re.compile(r"Epoch\[(\d+)\]\sBatch\s\[(\d+)\]\sSpeed:\s([\d.]+)\ssamples/sec\saccuracy=([\d.]+)")
 
 
@@ -39,8 +40,8 @@ def format_epoch_lines(epoch, train_accuracy, train_loss, validation_accuracy, v
     return lines
 
 
-def format_class_accuracy_line(epoch, accuracy, now=None):
-    return f"{_stamp(now)} Epoch[{epoch}] Class-accuracy={accuracy:.6f}"
+def format_drawings_accuracy_line(epoch, accuracy, now=None):
+    return f"{_stamp(now)} Epoch[{epoch}] {DRAWINGS_METRIC}={accuracy:.6f}"
 
 
 @dataclass
@@ -51,10 +52,12 @@ class EpochRecord:
     validation_accuracy: float = float("nan")
     validation_loss: float = float("nan")
     time_cost: float = float("nan")
+    drawings_accuracy: float = float("nan")  # --extra-data runs only
     speeds: list = field(default_factory=list)  # [(batch, samples_per_sec, running_accuracy), ...]
 
 
-_FIELD_OF_METRIC = dict(zip(EPOCH_METRICS, ("train_accuracy", "train_loss", "validation_accuracy", "validation_loss", "time_cost")))
+_FIELD_OF_METRIC = dict(zip((*EPOCH_METRICS, DRAWINGS_METRIC), ("train_accuracy", "train_loss", "validation_accuracy",
+                                                                  "validation_loss", "time_cost", "drawings_accuracy")))
 
 
 def parse_log(text):

@@ -1,7 +1,7 @@
-"""The "Our drawings" tab: tables and figures from the class's labelled drawings (demo/drawings.py).
+"""The "Our drawings" figures and tables, from the drawings people labelled (demo/drawings.py).
 
-No Gradio here, and matplotlib's object API only (no pyplot), as in demo/curves.py: the app puts
-what `drawings_page` returns into its components.
+No Gradio here (demo/drawings_tab.py lays them out), and matplotlib's object API only (no pyplot),
+as in demo/curves.py.
 """
 from dataclasses import dataclass
 
@@ -32,7 +32,7 @@ def percent(value):
 
 
 def accuracy_rows(matrices, models):
-    """One row per model: its accuracy on the class's drawings next to its MNIST test accuracy (from metadata)."""
+    """One row per model: its accuracy on our drawings next to its MNIST test accuracy (from metadata)."""
     rows = []
     for model in models:
         matrix = matrices.get(model.name, np.zeros((10, 10), dtype=np.int64))
@@ -52,7 +52,7 @@ def counts_figure(counts):
 
 
 def confusion_figure(matrices):
-    """Each model's mistakes on the class's drawings (rows: the label given, columns: what the model read)."""
+    """Each model's mistakes on our drawings (rows: the label given, columns: what the model read)."""
     figure = Figure(figsize=(5.2 * max(1, len(matrices)), 4.8), layout="constrained")
     figure.suptitle("Mistakes on our drawings (rows: the digit drawn, columns: what the model read)")
     if not matrices:

@@ -1,10 +1,11 @@
-"""Inside the networks: hidden activations, learned weights and saliency maps, from the checkpoint files alone.
+"""Inside the models, the maths: hidden activations, learned weights and saliency maps, from the checkpoint files alone.
 
-Numpy and MXNet only (no Gradio). An `Inspector` is built once per loaded checkpoint from
-`NAME-symbol.json` and `NAME-0000.params`: it picks the activation outputs of the hidden layers out
-of the exported graph by name and wraps them, with the logits, in one `gluon.SymbolBlock`.
+Numpy and MXNet only (no Gradio; demo/inside_pictures.py draws what this computes). An `InsideReader`
+is built once per loaded checkpoint from `NAME-symbol.json` and `NAME-0000.params`: it picks the
+hidden layers its registry entry names (trainer/models.py) out of the exported graph and wraps
+them, with the logits, in one `gluon.SymbolBlock`.
 
-MXNet is not thread-safe: call `Inspector.inspect` under the app's MXNet lock (`ModelStore.explain`
+MXNet is not thread-safe: call `InsideReader.read` under the app's MXNet lock (`ModelStore.inside`
 does that for the demo).
 """
 from dataclasses import dataclass
@@ -13,25 +14,10 @@ import numpy as np
 
 from trainer import checkpoint
 from trainer.mnist import IMAGE_SIZE, NUM_CLASSES
+from trainer.models import MODELS
 from trainer.mxnet_shim import mx
 
-# The hidden layers shown for each architecture, in order: (display name, end of the internal output's
-# name in the exported symbol, shape for one image). Gluon names an output `<prefix><layer>_<op>_fwd_output`;
-# matching the end keeps any prefix working. The logits (the symbol's own output) always come last.
-HIDDEN_LAYERS = {
-    "lenet": (
-        ("conv1", "conv0_tanh_fwd_output", (20, 24, 24)),
-        ("conv2", "conv1_tanh_fwd_output", (50, 8, 8)),
-        ("dense", "dense0_tanh_fwd_output", (500,)),
-    ),
-    "mlp": (
-        ("hidden1", "dense0_relu_fwd_output", (128,)),
-        ("hidden2", "dense1_relu_fwd_output", (64,)),
-    ),
-}
-# The first layer's weights, by the end of their parameter name: what `Inspector.first_layer` holds.
-FIRST_LAYER_WEIGHT = {"lenet": "conv0_weight", "mlp": "dense0_weight"}
-LOGITS = "logits"
+LOGITS = "logits"  # the last layer of every model: the symbol's own output
 JSON_DECIMALS = 6  # float32 holds ~7 significant digits; this halves the JSON without changing any answer
 
 
@@ -52,7 +38,7 @@ class Layer:
 
 
 @dataclass(frozen=True)
-class Internals:
+class Inside:
     """What one network did with one image."""
 
     layers: list  # [Layer, ...] in network order; the last is the 10 logits
@@ -67,6 +53,9 @@ class Internals:
     def predicted(self):
         return int(self.logits.argmax())
 
+    def layer(self, name):
+        return next(layer.values for layer in self.layers if layer.name == name)
+
 
 def _contrast_weights():
     """(10, 10) matrix W with row k = one-hot(k) - mean over the other classes.
@@ -79,35 +68,33 @@ def _contrast_weights():
     return others
 
 
-class Inspector:
-    """One network's internals, from its exported symbol and parameters (built once per checkpoint)."""
+class InsideReader:
+    """One network's inside, from its exported symbol and parameters (built once per checkpoint)."""
 
-    def __init__(self, symbol_file, params_file, name, device=None):
-        """Raise CheckpointError, naming the missing layer, if the symbol is not one of the known architectures."""
-        if name not in HIDDEN_LAYERS:
-            raise ValueError(f"no layer list for model {name!r}; known: {', '.join(HIDDEN_LAYERS)}")
-        self.name = name
+    def __init__(self, symbol_file, params_file, spec, device=None):
+        """Raise CheckpointError, naming the missing layer, if the symbol lacks a hidden layer `spec` lists."""
+        self.spec = spec
         self.device = device or mx.cpu()
         network = mx.sym.load(str(symbol_file))
-        internals = network.get_internals()
-        outputs, self.layer_names = [], []
-        for display_name, suffix, shape in HIDDEN_LAYERS[name]:
-            matches = [output for output in internals.list_outputs() if output.endswith(suffix)]
+        graph = network.get_internals()
+        outputs = []
+        for layer in spec.hidden_layers:  # matching the end of the name keeps any prefix working
+            matches = [output for output in graph.list_outputs() if output.endswith(layer.output)]
             if len(matches) != 1:
                 raise checkpoint.CheckpointError(
-                    f"{symbol_file} is not a {name} network written by trainer/train.py: it has "
-                    f"{'no' if not matches else len(matches)} internal output ending in {suffix!r}")
-            outputs.append(internals[matches[0]])
-            self.layer_names.append(display_name)
+                    f"{symbol_file} is not a {spec.name} network written by trainer/train.py: it has "
+                    f"{'no' if not matches else len(matches)} internal output ending in {layer.output!r}")
+            outputs.append(graph[matches[0]])
         outputs.append(network)
-        self.layer_names.append(LOGITS)
-        self._check_shapes(outputs, [shape for _, _, shape in HIDDEN_LAYERS[name]] + [(NUM_CLASSES,)], symbol_file)
+        self.layer_names = [layer.name for layer in spec.hidden_layers] + [LOGITS]
+        self._check_shapes(outputs, [layer.shape for layer in spec.hidden_layers] + [(NUM_CLASSES,)], symbol_file)
         self._block = mx.gluon.SymbolBlock(outputs=mx.sym.Group(outputs), inputs=mx.sym.var(checkpoint.INPUT_NAME))
         self._block.collect_params().load(str(params_file), ctx=self.device, allow_missing=False, ignore_extra=False)
         self._block.collect_params().setattr("grad_req", "null")  # gradients for the input only
         self._block.hybridize()
         self._contrast = mx.nd.array(_contrast_weights(), ctx=self.device)
-        self.first_layer = self._first_layer_weights()  # read once, here: later readers need neither MXNet nor the lock
+        # Read once, here: the pictures drawn from them later need neither MXNet nor the lock.
+        self.weights = {panel.weight: self._weights_as_images(panel.weight) for panel in spec.panels if panel.weight}
 
     def _check_shapes(self, outputs, expected, symbol_file):
         for output, layer_name, shape in zip(outputs, self.layer_names, expected):
@@ -116,16 +103,15 @@ class Inspector:
                 raise checkpoint.CheckpointError(
                     f"{symbol_file}: layer {layer_name} has shape {tuple(found[1:])} per image, expected {shape}")
 
-    def _first_layer_weights(self):
-        """LeNet: the 20 conv filters (20, 5, 5). MLP: each first-layer unit's incoming weights as an image (128, 28, 28)."""
-        suffix = FIRST_LAYER_WEIGHT[self.name]
+    def _weights_as_images(self, suffix):
+        """A first layer's weights, one small image per unit: conv (20, 1, 5, 5) -> (20, 5, 5); dense (128, 784) -> (128, 28, 28)."""
         weights = next(p for key, p in self._block.collect_params().items() if key.endswith(suffix))
-        values = weights.data().asnumpy()  # LeNet (20, 1, 5, 5); MLP (128, 784)
+        values = weights.data().asnumpy()
         side = values.shape[-1] if values.ndim == 4 else IMAGE_SIZE
         return values.reshape(len(values), side, side)
 
-    def inspect(self, image):
-        """image float32 (1, 1, 28, 28) in [0, 1] -> Internals, with saliency maps for all ten classes.
+    def read(self, image):
+        """image float32 (1, 1, 28, 28) in [0, 1] -> Inside, with saliency maps for all ten classes.
 
         Saliency is gradient x input: d(contrast_k)/d(pixel) * pixel, where contrast_k is logit k minus
         the mean of the other nine logits. The contrast, not the bare logit, because softmax ignores a
@@ -147,18 +133,18 @@ class Inspector:
         contrast.backward()
         saliency = (batch.grad * batch).asnumpy()[:, 0]  # (10, 28, 28)
         layers = [Layer(name, output[0].asnumpy()) for name, output in zip(self.layer_names, outputs)]
-        return Internals(layers, softmax(layers[-1].values), saliency)
+        return Inside(layers, softmax(layers[-1].values), saliency)
 
 
-def build_inspector(folder, name, device=None):
-    """The Inspector of model `name` in a checkpoint folder, or CheckpointError saying which file to remake."""
+def build_reader(folder, name, device=None):
+    """The InsideReader of model `name` in a checkpoint folder, or CheckpointError saying which file to remake."""
     paths = checkpoint.checkpoint_paths(folder, name)
     for path in (paths.symbol, paths.params):
         if not path.is_file():
             raise checkpoint.CheckpointError(
                 f"{path} is missing; run `{checkpoint.train_command(name, folder)}` to make it")
     try:
-        return Inspector(paths.symbol, paths.params, name, device)
+        return InsideReader(paths.symbol, paths.params, MODELS[name], device)
     except checkpoint.CheckpointError:
         raise
     except Exception as error:  # MXNetError, JSON errors: the files are unusable
@@ -172,24 +158,24 @@ def _rounded(values):
     return np.round(np.asarray(values, dtype=np.float64), JSON_DECIMALS).tolist()
 
 
-def model_json(internals):
-    """One model's part of the /explain answer (see `explain_json`)."""
+def model_json(inside):
+    """One model's part of the /explain answer (see `inside_json`)."""
     return {
-        "predicted": internals.predicted,
-        "probabilities": _rounded(internals.probabilities),
+        "predicted": inside.predicted,
+        "probabilities": _rounded(inside.probabilities),
         "layers": [{"name": layer.name, "shape": list(layer.shape), "values": _rounded(layer.values)}
-                   for layer in internals.layers],
-        "saliency": _rounded(internals.saliency[internals.predicted]),
+                   for layer in inside.layers],
+        "saliency": _rounded(inside.saliency[inside.predicted]),
     }
 
 
-def explain_json(image, explained):
+def inside_json(image, insides):
     """The /explain answer: {"input": 28x28, NAME: {"predicted", "probabilities", "layers", "saliency"}, ...}.
 
-    image: float32 (1, 1, 28, 28) in [0, 1]; explained: {name: Internals} (models that could not be
+    image: float32 (1, 1, 28, 28) in [0, 1]; insides: {name: Inside} (models that could not be
     loaded are absent). Values are nested lists, rounded to JSON_DECIMALS places; the last layer is
     the 10 logits and "saliency" is the map of the predicted class.
     """
     answer = {"input": _rounded(np.asarray(image).reshape(IMAGE_SIZE, IMAGE_SIZE))}
-    answer.update({name: model_json(internals) for name, internals in explained.items()})
+    answer.update({name: model_json(inside) for name, inside in insides.items()})
     return answer
