@@ -4,9 +4,9 @@
     python demo/app.py --share         # plus a public gradio.live link (needs internet)
     gradio demo/app.py                 # reload mode while editing
 
-The app's state (the models, loaded once from local files, and the drawings database), the tabs
-composed into one page (each tab is a module of its own: draw_tab, curves_tab, drawings_tab), and
-the launch with its safety settings.
+The app's state (the models, loaded once from local files, the drawings database, the teacher's
+key and fine-tune runs), the tabs composed into one page (each tab is a module of its own:
+draw_tab, curves_tab, drawings_tab, teacher_tab), and the launch with its safety settings.
 """
 import argparse
 import os
@@ -26,8 +26,11 @@ from demo.curves_tab import CurvesTab  # noqa: E402
 from demo.draw_tab import DrawTab  # noqa: E402
 from demo.drawings import DEFAULT_DB, DEFAULT_MAX_DRAWINGS, DrawingStore  # noqa: E402
 from demo.drawings_tab import DrawingsTab  # noqa: E402
+from demo.finetune import TRAINER_FLAGS, FineTuner  # noqa: E402
 from demo.inference import ModelStore  # noqa: E402
 from demo.preprocess import MAX_CANVAS_PIXELS  # noqa: E402
+from demo.teacher import TeacherGate  # noqa: E402
+from demo.teacher_tab import TeacherTab  # noqa: E402
 from trainer import checkpoint  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -41,13 +44,18 @@ QUEUE_SIZE = 64
 class Config:
     """What the app serves: flags when run as a script, environment variables when imported."""
 
-    checkpoints: str = str(checkpoint.DEFAULT_FOLDER)
+    checkpoints: str = str(checkpoint.DEFAULT_FOLDER)  # the shipped models
     drawings_db: str = str(DEFAULT_DB)
     drawings_max: int = DEFAULT_MAX_DRAWINGS
+    teacher_key: str = None  # never logged, echoed or sent to the page
+    drawings_db_configured: bool = False  # chosen by a flag or DEMO_DRAWINGS_DB, not the default
+    finetune_flags: tuple = TRAINER_FLAGS  # what the teacher's fine-tune adds to the trainer's command
 
     @classmethod
     def from_environment(cls):
-        return cls(os.environ.get("DEMO_CHECKPOINTS", cls.checkpoints), os.environ.get("DEMO_DRAWINGS_DB", cls.drawings_db))
+        return cls(os.environ.get("DEMO_CHECKPOINTS", cls.checkpoints), os.environ.get("DEMO_DRAWINGS_DB", cls.drawings_db),
+                   teacher_key=os.environ.get("DEMO_TEACHER_KEY") or None,
+                   drawings_db_configured="DEMO_DRAWINGS_DB" in os.environ)
 
 
 @dataclass
@@ -56,13 +64,38 @@ class AppState:
 
     models: ModelStore
     drawings: DrawingStore
+    gate: TeacherGate
+    tuner: FineTuner = None  # None without a drawings database: runs live beside it
     demo: gr.Blocks = None
+
+
+def database_note(config, environ=os.environ):
+    """Where the drawings live, for the teacher, and a warning where a restart would empty that place."""
+    if not config.drawings_db:
+        return "Labelling is switched off (--drawings-db \"\")."
+    path = Path(config.drawings_db).resolve()
+    if environ.get("SPACE_ID") and not str(path).startswith("/data/"):  # a Hugging Face Space
+        return (f"⚠️ They live in `{path}`, on the Space's own disk, which every restart empties: set the "
+                "Space variable `DEMO_DRAWINGS_DB=/data/drawings.sqlite` (its persistent storage).")
+    if not config.drawings_db_configured:
+        return (f"They live in `{path}`, the default place: on a hosted server, set `DEMO_DRAWINGS_DB` (or "
+                "`--drawings-db`) to a disk that restarts and new copies of the app do not empty.")
+    return f"They live in `{path}`."
+
+
+def open_state(config):
+    """The models (the teacher's choice, else the shipped ones), the drawings, the key and the runs."""
+    drawings = DrawingStore(config.drawings_db, max_drawings=config.drawings_max)
+    tuner = (FineTuner(Path(config.drawings_db).parent / "runs", config.checkpoints, trainer_flags=config.finetune_flags)
+             if drawings.enabled else None)
+    models = ModelStore(tuner.folder_of(tuner.in_use()) if tuner else config.checkpoints)
+    return AppState(models, drawings, TeacherGate(config.teacher_key), tuner)
 
 
 def build_app(config):
     """Open the state `config` names and compose the page; returns the AppState (its `demo` is the gr.Blocks)."""
-    app = AppState(ModelStore(config.checkpoints), DrawingStore(config.drawings_db, max_drawings=config.drawings_max))
-    # delete_cache: every hour, drop uploaded pictures older than an hour.
+    app = open_state(config)
+    # delete_cache: every hour, drop uploaded pictures and downloads older than an hour.
     with gr.Blocks(title="Draw a digit: MLP vs LeNet", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Draw a digit, watch two networks read it\n"
                     "Two networks trained on MNIST with Apache MXNet read your drawing as you draw.", elem_id="intro")
@@ -70,6 +103,7 @@ def build_app(config):
             DrawTab(app.models, app.drawings).build()
             CurvesTab(app.models).build()
             DrawingsTab(app.models, app.drawings).build(tabs)
+            TeacherTab(app.gate, app.models, app.drawings, app.tuner, database_note(config)).build(tabs)
     app.demo = demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
     return app
 
@@ -93,15 +127,21 @@ def parse_args(argv=None):
     parser.add_argument("--drawings-db", default=defaults.drawings_db,
                         help='SQLite file for the labelled drawings; "" switches labelling off')
     parser.add_argument("--drawings-max", type=int, default=DEFAULT_MAX_DRAWINGS, help="most drawings kept")
-    return parser.parse_args(argv)
+    parser.add_argument("--teacher-key", default=None,
+                        help="turns the Teacher tab on (default: $DEMO_TEACHER_KEY; prefer it: a flag shows in `ps`)")
+    args = parser.parse_args(argv)
+    configured = args.drawings_db != defaults.drawings_db or defaults.drawings_db_configured
+    return args, Config(args.checkpoints, args.drawings_db, args.drawings_max, args.teacher_key or defaults.teacher_key,
+                        configured)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    app = build_app(Config(args.checkpoints, args.drawings_db, args.drawings_max))
+    args, config = parse_args(argv)
+    app = build_app(config)
     for model in app.models.models.values():
         print(f"{model.name}: {'loaded' if model.net is not None else model.error}")
     print(f"drawings: {app.drawings.problem or app.drawings.path}")
+    print(f"teacher's room: {'on' if app.gate.enabled else 'off (no --teacher-key or DEMO_TEACHER_KEY)'}")
     app.demo.launch(**launch_options(args.host, args.port, args.share))
 
 

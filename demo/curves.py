@@ -55,6 +55,36 @@ def curves_figure(histories):
     return figure
 
 
+def finetune_figure(histories, batches_per_epoch):
+    """A fine-tune as it runs, one colour per model: running train accuracy every 100 batches (dashed),
+    then after each epoch the accuracy on the held-out drawings (circles) and on validation (solid).
+
+    histories: {name: [EpochRecord]} parsed from the logs being written, unfinished epochs included.
+    """
+    figure = Figure(figsize=(11, 3.6), layout="constrained")
+    axes = figure.subplots()
+    for name, records in histories.items():
+        colour = MODELS[name].colour if name in MODELS else None
+        steps = [(record.epoch - 1 + batch / batches_per_epoch, 100 * accuracy)
+                 for record in records for batch, _, accuracy in record.speeds]
+        if steps:
+            axes.plot(*zip(*steps), "--", color=colour, alpha=0.7, label=f"{name} train (running)")
+        finished = [record for record in records if record.time_cost == record.time_cost]
+        if finished:
+            axes.plot([r.epoch for r in finished], [100 * r.validation_accuracy for r in finished], "-", color=colour,
+                      label=f"{name} validation (MNIST)")
+            axes.plot([r.epoch for r in finished], [100 * r.drawings_accuracy for r in finished], "o", color=colour,
+                      markersize=8, label=f"{name} our held-out drawings")
+    axes.set(title="Learning our drawings", xlabel="epoch", ylabel="accuracy (%)")
+    axes.grid(alpha=0.3)
+    if axes.has_data():
+        axes.legend(fontsize=8, loc="lower right")
+    else:
+        axes.text(0.5, 0.5, "the curves appear after the first 100 batches", ha="center", va="center",
+                  transform=axes.transAxes)
+    return figure
+
+
 def confusion_figure(models):
     """One test-set confusion matrix per model with metadata (rows: true digit, columns: predicted)."""
     with_matrix = [m for m in models if m.metadata.get("evaluation", {}).get("test_confusion_matrix")]

@@ -23,12 +23,15 @@ def model_info(model, prediction=None):
     """One line under a model's answer: its speed and accuracy, or why it is unavailable."""
     if model.net is None:
         return f"**{model.spec.title}** is unavailable: {model.error}"
-    accuracy = model.metadata.get("evaluation", {}).get("test_accuracy")
+    evaluation = model.metadata.get("evaluation", {})
     parts = [f"**{model.spec.title}**"]
     if prediction is not None:
         parts.append(f"{prediction.milliseconds:.1f} ms")
-    if accuracy is not None:
-        parts.append(f"{100 * accuracy:.2f} % on the 10,000 MNIST test digits")
+    if evaluation.get("test_accuracy") is not None:
+        parts.append(f"{100 * evaluation['test_accuracy']:.2f} % on the 10,000 MNIST test digits")
+    if evaluation.get("extra_data"):  # the teacher switched to a fine-tuned run
+        saved = model.metadata.get("training", {}).get("saved_at", "")
+        parts.append(f"fine-tuned on {evaluation['extra_data']['drawings']} of our drawings, {saved[11:16]}")
     return " · ".join(parts)
 
 
@@ -50,14 +53,27 @@ class DrawTab:
         if image is None:  # blank: a prompt, never a guess
             return *(PROMPT for _ in MODELS), *(model_info(models[name]) for name in MODELS), SEEN_PLACEHOLDER
         predictions = self.models.predict(image)
-        labels = [{str(digit): float(p) for digit, p in enumerate(predictions[name].probabilities)}
-                  if name in predictions else "unavailable" for name in MODELS]
         infos = [model_info(models[name], predictions.get(name)) for name in MODELS]
-        return *labels, *infos, input_preview(image)
+        return *self.labels(predictions), *infos, input_preview(image)
+
+    @staticmethod
+    def labels(predictions):
+        """{name: Prediction} -> one gr.Label value per registered model ("unavailable" for one that is not)."""
+        return [{str(digit): float(p) for digit, p in enumerate(predictions[name].probabilities)}
+                if name in predictions else "unavailable" for name in MODELS]
 
     def predict(self, pad_value):
-        """The pad's strokes (JSON text) -> every model's answer and line, and the 28x28 input."""
-        return self.answers(read_pad(pad_value)[1])
+        """The pad's strokes (JSON text) -> every model's answer and line, and the 28x28 input.
+
+        While a stroke is still being drawn (the pad marks the value "live"), the answers alone: the
+        lines and the preview are left as they are (gr.skip) until the pen lifts, and the value sent
+        then gets everything, computed afresh.
+        """
+        drawing, image = read_pad(pad_value)
+        if image is None or not drawing.live:
+            return self.answers(image)
+        predictions = self.models.predict(image)
+        return *self.labels(predictions), *(gr.skip() for _ in MODELS), gr.skip()
 
     def predict_image(self, picture):
         """An uploaded drawing or photo of a digit on paper (numpy image) -> the same as `predict`."""
@@ -96,7 +112,7 @@ class DrawTab:
         return self.save_label(pad_value, event.digit, request.session_hash), ""
 
     def labelling_note(self):
-        return self.drawings.problem or "Which digit did you draw? One tap saves it for the class (anonymously)."
+        return self.drawings.problem or "Which digit did you draw? One tap saves it for the class, anonymously."
 
     def build(self):
         """Lay the tab out inside the gr.Blocks being built and wire it; returns the gr.Tab."""
@@ -108,14 +124,16 @@ class DrawTab:
                     with gr.Row(equal_height=True):
                         labels = {}
                         for spec in MODELS.values():
-                            with gr.Column(min_width=140):
+                            with gr.Column(min_width=100):
                                 labels[spec.name] = gr.Label(PROMPT, label=spec.label, num_top_classes=3,
-                                                             elem_id=f"{spec.name}-label")
-                    # Callable values are computed at every page load: the lines follow what is loaded now.
-                    infos = [gr.Markdown(lambda name=name: model_info(self.models.models[name])) for name in MODELS]
+                                                             elem_id=f"{spec.name}-label", elem_classes="answer")
+                    # Right under the answers: on a phone (the answers compact) the thumb finds the digits
+                    # on the first screen, right after drawing.
                     gr.Markdown(self.labelling_note, elem_id="label-note")
                     keypad = DigitKeypad(elem_id="keypad")
                     thanks = gr.Markdown(elem_id="thanks")
+                    # Callable values are computed at every page load: the lines follow what is loaded now.
+                    infos = [gr.Markdown(lambda name=name: model_info(self.models.models[name])) for name in MODELS]
                     gr.Markdown("**What the models see** (28x28, enlarged): your strokes cropped, scaled into a "
                                 "20x20 box and centred by their centre of mass, the way MNIST itself was made.")
                     seen = gr.HTML(SEEN_PLACEHOLDER, elem_id="seen")

@@ -6,22 +6,25 @@
 
 A drawing is stored with its label, the pad's raw strokes, the 28x28 input the models saw, each
 model's answer (probabilities and checkpoint id), the time and an anonymous session id. `export`
-writes MNIST's own IDX files (trainer/mnist.py), which `trainer/train.py --extra-data` reads.
+writes MNIST's own IDX files (trainer/mnist.py), which `trainer/train.py --extra-data` reads;
+`export_zip` packs them for the teacher's download.
 
 Guarantees: one connection, used by one thread at a time (a lock), every label in its own
 transaction, WAL journal with synchronous=FULL: when `add` returns, the row is on disk and survives
 the server being killed (SIGKILL) or the machine losing power. (WAL with NORMAL would survive a
 killed process but could lose the last commits on power loss; FULL costs one fsync per label, a few
 milliseconds, which people clicking a digit never notice.) Nothing here raises anything but
-DrawingError (a human message) for bad input, abuse or an unusable database; deleting is only
-offered here, to whoever runs the server, never through the app.
+DrawingError (a human message) for bad input, abuse or an unusable database. Removing drawings is
+offered to whoever runs the server (the CLI) and to the teacher (behind the key, demo/teacher_tab.py).
 """
 import argparse
 import json
 import sqlite3
 import sys
+import tempfile
 import threading
 import time
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -332,9 +335,9 @@ class DrawingStore:
             matrices.setdefault(model, np.zeros((mnist.NUM_CLASSES,) * 2, dtype=np.int64))[label, prediction] = count
         return matrices
 
-    def latest(self, limit=20):
-        """The newest drawings, newest first."""
-        return self._drawings("", (), limit)
+    def latest(self, limit=20, label=None):
+        """The newest drawings (labelled `label`, if given), newest first."""
+        return self._drawings("", (), limit) if label is None else self._drawings("WHERE label = ?", (int(label),), limit)
 
     def misread(self, model, limit=20):
         """The newest drawings `model` read as another digit than their label, newest first."""
@@ -361,13 +364,34 @@ class DrawingStore:
                 self._read("SELECT id, created, label, image, strokes FROM drawings ORDER BY id")]
 
     def delete(self, drawing_id):
-        """Remove one drawing and its answers; return whether it existed. For the operator's CLI only."""
+        """Remove one drawing and its answers; return whether it existed."""
+        try:
+            return self.delete_many([drawing_id]) == 1
+        except Refused:  # no such id
+            return False
+
+    def delete_many(self, drawing_ids=None):
+        """Remove the given drawings (all of them for None) and their answers, in one transaction.
+
+        All or nothing: if an id names no drawing, nothing is removed and Refused names it. Returns how
+        many were removed. For the teacher (demo/teacher_tab.py) and the operator's CLI only.
+        """
         if not self.enabled:
             raise StoreUnavailable(self.problem)
+        ids = None if drawing_ids is None else sorted({int(drawing_id) for drawing_id in drawing_ids})
         with self._lock:
             try:
                 with _transaction(self._connection):
-                    return self._connection.execute("DELETE FROM drawings WHERE id = ?", (int(drawing_id),)).rowcount > 0
+                    if ids is None:
+                        return self._connection.execute("DELETE FROM drawings").rowcount
+                    found = {row[0] for row in self._connection.execute(
+                        f"SELECT id FROM drawings WHERE id IN ({','.join('?' * len(ids))})", ids)}
+                    missing = [drawing_id for drawing_id in ids if drawing_id not in found]
+                    if missing:
+                        raise Refused(f"nothing was removed: no drawing has the id {', '.join(map(str, missing[:10]))}"
+                                      f"{' (and more)' if len(missing) > 10 else ''}")
+                    return self._connection.executemany("DELETE FROM drawings WHERE id = ?",
+                                                        [(drawing_id,) for drawing_id in ids]).rowcount
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"Could not delete from {self.path} ({_describe(error)}).") from error
 
@@ -401,6 +425,31 @@ def export(store, out_dir):
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
             lines.write(json.dumps({"id": drawing, "label": label, "created": stamp, "pad": json.loads(pad_json)}) + "\n")
     return len(rows)
+
+
+EXPORT_README = """The drawings people labelled in the digit demo, in MNIST's own format.
+
+train-images-idx3-ubyte.gz  {count} images, 28x28 uint8, white digit on black, fitted and centred the way
+                            MNIST's were: exactly the inputs the models saw (read with any MNIST reader).
+train-labels-idx1-ubyte.gz  their {count} labels, 0-9, as the people who drew them said.
+strokes.jsonl               line i: image i's id, label, time (UTC) and the pad's raw strokes
+                            ({{"width", "height", "brush", "strokes": [[[x, y], ...], ...]}}, pad pixels, y down).
+
+Fine-tune on them:  python trainer/train.py --extra-data THIS_FOLDER --init-from checkpoints --epochs 3 --lr 2e-4
+Exported {stamp}.
+"""
+
+
+def export_zip(store, path):
+    """One zip of what `export` writes, plus a README.txt of what is inside; returns the count of drawings."""
+    with tempfile.TemporaryDirectory(prefix="drawings-export-") as folder:
+        count = export(store, folder)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        Path(folder, "README.txt").write_text(EXPORT_README.format(count=count, stamp=stamp), encoding="utf-8")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in (*extra_data.FILES, "strokes.jsonl", "README.txt"):
+                archive.write(Path(folder, name), name)
+    return count
 
 
 def summary_lines(store):

@@ -10,11 +10,15 @@ import io
 import PIL.Image
 
 
-def inline_png(image, alt, width=None):
-    """uint8 (H, W) grey or (H, W, 3) RGB -> an <img> carrying the PNG itself, drawn without smoothing."""
+def png_data_uri(image):
+    """uint8 (H, W) grey or (H, W, 3) RGB -> "data:image/png;base64,..."."""
     buffer = io.BytesIO()
     PIL.Image.fromarray(image).save(buffer, format="PNG", compress_level=1)  # fast; these PNGs are small anyway
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def inline_png(image, alt, width=None):
+    """uint8 (H, W) grey or (H, W, 3) RGB -> an <img> carrying the PNG itself, drawn without smoothing."""
     size = f' width="{width}" height="{width}"' if width else ""
-    return (f'<img src="data:image/png;base64,{data}"{size} alt="{alt}" '
+    return (f'<img src="{png_data_uri(image)}"{size} alt="{alt}" '
             'style="image-rendering: pixelated; max-width: 100%">')

@@ -212,6 +212,7 @@ class PadDrawing:
     brush: float
     strokes: list  # [(n, 2) float64 arrays of x, y]; empty for a cleared pad
     text: str
+    live: bool = False  # sent while a stroke is still being drawn: the server may answer with less
 
 
 def parse_pad_value(value):
@@ -244,7 +245,7 @@ def parse_pad_value(value):
     if points > MAX_POINTS:
         raise CanvasError(f"the drawing has {points:,} points; at most {MAX_POINTS:,} are accepted")
     return PadDrawing(width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)],
-                      text if text is not None else json.dumps(value))
+                      text if text is not None else json.dumps(value), live=value.get("live") is True)
 
 
 def _inside_runs(points, width, height):

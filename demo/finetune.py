@@ -1,0 +1,255 @@
+"""Fine-tuning on the drawings people labelled, from the app: one run at a time, in a low-priority process.
+
+No Gradio here (demo/teacher_tab.py shows it). A run is a folder RUNS/<name>/ (the name is its start
+time, e.g. 20261203-104233), beside the drawings database, never inside checkpoints/:
+
+    export/        the drawings as `python demo/drawings.py export` writes them
+    NAME-*         the trainer's checkpoint files, logs and metadata (trainer/checkpoint.py), per model
+    console.txt    the trainer's console output
+    run.json       what the run is: base models, drawings, state (running, finished, failed) and why
+
+The process is the trainer itself, `python trainer/train.py --init-from BASE --extra-data export
+--epochs 3 --lr 2e-4 --out-dir RUN` (the same code path as a shell user's fine-tune), at nice 10 with
+one compute thread, so that students drawing meanwhile keep getting quick answers.
+RUNS/in-use.json names the run whose models answer everyone (absent: the shipped ones).
+"""
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from demo.drawings import export
+from trainer import checkpoint, extra_data, mnist
+from trainer.models import MODELS
+from trainer.training_log import parse_log
+
+REPO = Path(__file__).resolve().parent.parent
+TRAINER_FLAGS = ("--epochs", "3", "--lr", "2e-4")
+NICENESS = 10
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "MXNET_CPU_WORKER_NTHREADS": "1"}
+SHIPPED = "shipped"
+# MNIST's 55,000 training images plus the drawings' share, in batches of 128: what a fine-tune's epoch takes.
+BATCHES_PER_EPOCH = 55_000 / (1 - extra_data.SHARE) / 128
+IN_USE_FILE = "in-use.json"
+
+
+class FineTuneError(Exception):
+    """A fine-tune cannot start, or a run cannot be used; str(error) is a sentence for the teacher."""
+
+
+@dataclass
+class RunRecord:
+    """run.json: what a run is and how it ended."""
+
+    name: str
+    base: str  # the checkpoint folder it started from
+    drawings: int
+    started: float
+    state: str = "running"  # running, finished or failed
+    ended: float = None
+    message: str = ""  # why it failed, or its summary once finished
+
+
+def _write_json(path, value):
+    checkpoint.atomic_write(path, json.dumps(value, indent=2) + "\n")
+
+
+class FineTuner:
+    def __init__(self, runs_folder, shipped_folder=checkpoint.DEFAULT_FOLDER, data_dir=None,
+                 trainer_flags=TRAINER_FLAGS):
+        self.folder = Path(runs_folder)
+        self.shipped = Path(shipped_folder)
+        self.data_dir = data_dir  # MNIST for the trainer: --data-dir, else its own rule ($MNIST_DIR, download)
+        self.trainer_flags = tuple(trainer_flags)
+        self._lock = threading.Lock()
+        self._process = None
+        self._mark_interrupted_runs()
+        atexit.register(self.stop)  # a run outliving its server would never be recorded
+
+    # ------------------------------------------------------------------------------------------ runs
+
+    def record(self, name):
+        """The RunRecord of run `name`, or None if there is no such run."""
+        try:
+            return RunRecord(**json.loads((self.folder / name / "run.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def records(self):
+        """Every run, newest first."""
+        if not self.folder.is_dir():
+            return []
+        found = [self.record(path.name) for path in self.folder.iterdir() if path.is_dir()]
+        return sorted((record for record in found if record), key=lambda record: record.started, reverse=True)
+
+    def _save(self, record):
+        _write_json(self.folder / record.name / "run.json", asdict(record))
+
+    def _mark_interrupted_runs(self):
+        """A run left "running" by a server that stopped will never finish: say so."""
+        for record in self.records():
+            if record.state == "running":
+                record.state, record.ended = "failed", time.time()
+                record.message = "interrupted: the server stopped while it trained"
+                self._save(record)
+
+    def running(self):
+        """The record of the run in progress, or None."""
+        with self._lock:
+            process = self._process
+        return self.records()[0] if process is not None and process.poll() is None else None
+
+    # --------------------------------------------------------------------------------------- starting
+
+    def start(self, store, base_folder):
+        """Export the drawings in `store` and start the trainer on them from `base_folder`'s weights.
+
+        Returns the run's name; raises FineTuneError (a sentence for the teacher) if a run is already
+        in progress, there are too few drawings, or MNIST is not on this server.
+        """
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                raise FineTuneError("A fine-tune is already running; one at a time.")
+            self._check_mnist()
+            name = time.strftime("%Y%m%d-%H%M%S")
+            folder = self.folder / name
+            if folder.exists():
+                raise FineTuneError("A run started less than a second ago; try again.")
+            count = store.count()
+            if count < extra_data.MIN_DRAWINGS:
+                raise FineTuneError(f"Fine-tuning needs at least {extra_data.MIN_DRAWINGS} labelled drawings; "
+                                    f"there are {count}.")
+            export(store, folder / "export")
+            record = RunRecord(name, str(base_folder), count, time.time())
+            self._save(record)
+            self._process = self._launch(folder, base_folder)
+            threading.Thread(target=self._finish, args=(self._process, record), daemon=True).start()
+        return name
+
+    def _check_mnist(self):
+        folder = mnist.resolve_data_dir(self.data_dir)
+        missing = [name for name in mnist.MNIST_FILES if folder is not None and not (folder / name).is_file()]
+        if missing:
+            raise FineTuneError(f"Fine-tuning needs MNIST on this server, and {folder} lacks {', '.join(missing)}: "
+                                "set MNIST_DIR to a folder holding the four MNIST IDX files.")
+
+    def _launch(self, folder, base_folder):
+        command = [sys.executable, str(REPO / "trainer" / "train.py"), "--init-from", str(base_folder),
+                   "--extra-data", str(folder / "export"), "--out-dir", str(folder), *self.trainer_flags]
+        if self.data_dir:
+            command += ["--data-dir", str(self.data_dir)]
+        with open(folder / "console.txt", "w", encoding="utf-8") as console:  # the child keeps its own copy
+            process = subprocess.Popen(command, cwd=REPO, stdout=console, stderr=subprocess.STDOUT,
+                                       env={**os.environ, **ONE_THREAD, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+        # Lower its priority at once, before it has started any thread of its own (they inherit it).
+        # (preexec_fn would do it in the child, but is unsafe in a server with threads.)
+        os.setpriority(os.PRIO_PROCESS, process.pid, NICENESS)
+        return process
+
+    def _finish(self, process, record):
+        """Wait for the trainer; record how it ended."""
+        code = process.wait()
+        record.ended = time.time()
+        if code == 0:
+            record.state, record.message = "finished", self.summary(record)
+        else:
+            record.state, record.message = "failed", self._failure(record.name, code)
+        self._save(record)
+
+    def _failure(self, name, code):
+        if code < 0:
+            return f"the training process was stopped ({signal.Signals(-code).name})"
+        lines = [line for line in self._console(name).splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("error:")]
+        return (errors or lines or [f"the trainer exited with code {code}"])[-1].removeprefix("error: ")
+
+    def _console(self, name):
+        try:
+            return (self.folder / name / "console.txt").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self):
+        """Stop the run in progress (the server is shutting down, or a test ends)."""
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                os.killpg(self._process.pid, signal.SIGTERM)
+                self._process.wait(timeout=30)
+
+    # --------------------------------------------------------------------------------------- watching
+
+    def progress(self, name):
+        """(share of the run's epochs done, {model: [EpochRecord]}) from the logs as they are written."""
+        histories, done = {}, 0.0
+        for model in MODELS:
+            log = checkpoint.checkpoint_paths(self.folder / name, model).log
+            histories[model] = parse_log(log.read_text(encoding="utf-8", errors="replace")) if log.is_file() else []
+            done += sum(1.0 if record.time_cost == record.time_cost else _partial(record) for record in histories[model])
+        return min(1.0, done / (len(MODELS) * self.epochs_per_model())), histories
+
+    def epochs_per_model(self):
+        flags = self.trainer_flags
+        return 1 if "--dry-run" in flags else int(flags[flags.index("--epochs") + 1])
+
+    def summary(self, record):
+        """One line per model: accuracy on the held-out drawings and on MNIST test, before and after."""
+        folder = self.folder / record.name
+        lines = [f"run {record.name}: fine-tuned on {record.drawings} drawings in "
+                 f"{((record.ended or time.time()) - record.started) / 60:.1f} min"]
+        for name, spec in MODELS.items():
+            try:
+                evaluation = checkpoint.read_metadata(folder, name)["evaluation"]
+                before = checkpoint.read_metadata(record.base, name).get("evaluation", {}).get("test_accuracy")
+            except checkpoint.CheckpointError:
+                continue
+            held = evaluation.get("extra_data", {})
+            lines.append(f"{spec.label}: our {held.get('held_out', 0)} held-out drawings "
+                         f"{_percent(held.get('accuracy_before'))} -> {_percent(held.get('accuracy_after'))}; "
+                         f"MNIST test {_percent(before)} -> {_percent(evaluation.get('test_accuracy'))}")
+        return "\n".join(lines)
+
+    # -------------------------------------------------------------------------------------- switching
+
+    def in_use(self):
+        """The name of the run whose models answer, or SHIPPED."""
+        try:
+            name = json.loads((self.folder / IN_USE_FILE).read_text(encoding="utf-8"))["run"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return SHIPPED
+        record = self.record(name) if name != SHIPPED else None
+        return name if record is not None and record.state == "finished" else SHIPPED
+
+    def folder_of(self, name):
+        """The checkpoint folder of a finished run (or of the shipped models); FineTuneError otherwise."""
+        if name == SHIPPED:
+            return self.shipped
+        record = self.record(name) if name and "/" not in name and not name.startswith(".") else None
+        if record is None:
+            raise FineTuneError(f"There is no run {name!r}; the runs are: "
+                                f"{', '.join(r.name for r in self.records()) or 'none yet'}.")
+        if record.state != "finished":
+            raise FineTuneError(f"Run {name} is {record.state}" + (f" ({record.message})" if record.message else "")
+                                + "; only a finished run can answer.")
+        return self.folder / name
+
+    def use(self, name):
+        """Make run `name` (or SHIPPED) the models that answer; returns their folder. Written atomically."""
+        folder = self.folder_of(name)
+        _write_json(self.folder / IN_USE_FILE, {"run": name, "since": time.strftime("%Y-%m-%d %H:%M:%S")})
+        return folder
+
+
+def _partial(record):
+    """How far into an unfinished epoch its speed lines (every 100 batches) say it is."""
+    return min(0.95, record.speeds[-1][0] / BATCHES_PER_EPOCH) if record.speeds else 0.0
+
+
+def _percent(value):
+    return f"{100 * value:.2f} %" if value is not None else "-"
