@@ -210,4 +210,27 @@ def test_drawing_with_a_finger_on_a_phone(browser, app_url):
     touch_draw(page, finger, bar + stem)
     wait_for_answer(page, 7, labels=("#lenet-label",))
     assert page.evaluate("[window.scrollX, window.scrollY]") == scroll
+    label_with_the_thumb(page, 7)
+    # And once more, without Clear: the keypad cleared the pad for the next digit.
+    touch_draw(page, finger, [(x, box["y"] + box["height"] * (0.1 + 0.8 * step / 30)) for step in range(31)])
+    wait_for_answer(page, 1, labels=("#lenet-label",))
+    label_with_the_thumb(page, 1)
+    assert page.evaluate("[window.scrollX, window.scrollY]") == scroll
     phone.close()
+
+
+def label_with_the_thumb(page, digit):
+    """The keypad is on the first screen, under the answers: one tap on the suggested digit stores the drawing."""
+    from demo import app
+
+    keypad = page.locator("#keypad").bounding_box()
+    assert keypad["y"] + keypad["height"] <= PHONE["height"], keypad  # no scrolling to label
+    before = app.state.drawings.count()
+    page.wait_for_selector("#keypad button.suggested", timeout=30_000)
+    assert page.locator("#keypad button.suggested").inner_text() == str(digit)
+    page.wait_for_timeout(600)  # a finger's way from the pad to the keypad (see Clear above)
+    page.locator("#keypad button.suggested").tap()
+    page.wait_for_function(f"document.querySelector('#thanks').innerText.includes('Saved as a {digit}.')",
+                           timeout=30_000)
+    wait_for_prompt(page)
+    assert app.state.drawings.count() == before + 1

@@ -81,24 +81,17 @@ def load_mnist(data_dir=None):
     """Return (train_images, train_labels, test_images, test_labels) as numpy arrays.
 
     Images are float32 (N, 1, 28, 28) in [0, 1]; labels are int32 (N,).
-    An explicit data_dir must already hold the four IDX files: nothing is downloaded into it, so a
-    typo fails at once with a clear message instead of a network time-out. With data_dir None,
-    Gluon's default folder is used and downloads what is missing.
+    An explicit data_dir must already hold the four IDX files, read here as they are (any IDX files
+    of MNIST's shapes: a test's tiny set too); nothing is downloaded into it, so a typo fails at once
+    with a clear message instead of a network time-out. With data_dir None, Gluon's default folder is
+    used and downloads what is missing.
     """
     if data_dir is not None:
-        data_dir = Path(data_dir)
-        missing = [name for name in MNIST_FILES if not (data_dir / name).is_file()]
-        if missing:
-            raise DataError(
-                f"MNIST not found in {data_dir}: missing {', '.join(missing)}. "
-                "Point --data-dir (or MNIST_DIR) at a folder holding the four original IDX .gz files, "
-                "or leave both unset to download into Gluon's default folder."
-            )
+        return _read_folder(Path(data_dir))
     from trainer.mxnet_shim import mx  # late import: the constants above must not need MXNet
 
-    root_kwargs = {"root": str(data_dir)} if data_dir is not None else {}
     try:
-        splits = [mx.gluon.data.vision.MNIST(train=train, **root_kwargs)[:] for train in (True, False)]
+        splits = [mx.gluon.data.vision.MNIST(train=train)[:] for train in (True, False)]
     except Exception as error:  # download or checksum failure: say what happened and what to do
         raise DataError(
             f"could not load MNIST ({error}). Without internet, pass --data-dir or set MNIST_DIR "
@@ -111,6 +104,24 @@ def load_mnist(data_dir=None):
         to_unit_range(test_x.asnumpy()),
         np.asarray(test_y, dtype=np.int32),
     )
+
+
+def _read_folder(data_dir):
+    missing = [name for name in MNIST_FILES if not (data_dir / name).is_file()]
+    if missing:
+        raise DataError(
+            f"MNIST not found in {data_dir}: missing {', '.join(missing)}. "
+            "Point --data-dir (or MNIST_DIR) at a folder holding the four original IDX .gz files, "
+            "or leave both unset to download into Gluon's default folder."
+        )
+    try:
+        train_x, train_y, test_x, test_y = (read_idx(data_dir / name) for name in MNIST_FILES)
+    except DataError as error:
+        raise DataError(f"MNIST in {data_dir} is unreadable: {error}") from error
+    for images, labels in ((train_x, train_y), (test_x, test_y)):
+        if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or labels.shape != images.shape[:1]:
+            raise DataError(f"{data_dir}: images {images.shape} and labels {labels.shape} are not MNIST's shapes")
+    return (to_unit_range(train_x), train_y.astype(np.int32), to_unit_range(test_x), test_y.astype(np.int32))
 
 
 def split_validation(images, labels, validation_size, seed):

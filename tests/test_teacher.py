@@ -1,0 +1,233 @@
+"""The teacher's room: the key, and every teacher endpoint refused without it; export, removal, fine-tune, switching."""
+import json
+import os
+import signal
+import time
+import urllib.request
+import zipfile
+
+import numpy as np
+import pytest
+from gradio_client import Client
+
+from conftest import synthetic_digits
+from demo.app import Config, build_app, launch_options
+from demo.drawings import DrawingStore
+from demo.finetune import SHIPPED, FineTuneError, FineTuner
+from demo.preprocess import strokes_to_mnist
+from demo.teacher import FREE_TRIES, Refused, TeacherGate
+from testkit import servers
+from testkit.pad_digits import pad_value
+from trainer import checkpoint, mnist
+
+KEY = "correct horse battery staple"
+QUICK_RUN = ("--dry-run", "--validation-size", "100")  # a fine-tune of 3 batches per model: the code path, quickly
+NO_LIMIT = dict(burst=10**9, hourly=10**9, server_burst=10**9)
+
+
+def write_tiny_mnist(folder, train=600, test=200):
+    """The four MNIST IDX files, holding synthetic digits (class k: a bar at row 3 + 2k)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for prefix, count, seed in (("train", train, 1), ("t10k", test, 2)):
+        images, labels = synthetic_digits(count, seed)
+        mnist.write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", np.round(images[:, 0] * 255).astype(np.uint8))
+        mnist.write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    return folder
+
+
+def fill(store, count=30, seed=0):
+    """`count` labelled pad drawings, as the keypad stores them."""
+    from demo.drawings import RateLimit
+
+    store.limiter.limit = RateLimit(**NO_LIMIT)
+    rng = np.random.default_rng(seed)
+    for index in range(count):
+        digit = index % 10
+        value = json.dumps(pad_value(digit, rng))
+        store.add(digit, value, strokes_to_mnist(value), {"lenet": np.eye(10)[digit]}, {"lenet": "x"}, f"s{index}")
+
+
+# -------------------------------------------------------------------------------------------- the key
+
+
+def test_the_right_key_unlocks_a_session_and_wrong_keys_are_slowed_down():
+    now = [0.0]
+    gate = TeacherGate(KEY, clock=lambda: now[0])
+    with pytest.raises(Refused, match="Unlock"):
+        gate.require("teacher")
+    gate.unlock(KEY, "teacher", "10.0.0.1")
+    gate.require("teacher")
+    with pytest.raises(Refused):
+        gate.require("student")  # unlocking is per browser session
+
+    for attempt in range(FREE_TRIES):
+        with pytest.raises(Refused, match="not the teacher's key"):
+            gate.check_key(f"guess {attempt}", "10.0.0.2")
+    with pytest.raises(Refused, match="Wait 2 s"):
+        gate.check_key("guess", "10.0.0.2")
+    with pytest.raises(Refused, match="Too many wrong keys"):
+        gate.check_key(KEY, "10.0.0.2")  # too soon: refused unchecked, even the right key
+    gate.check_key(KEY, "10.0.0.3")  # another client is not slowed
+    now[0] += 2.0
+    gate.check_key(KEY, "10.0.0.2")  # after the wait, the right key works and the count restarts
+    gate.lock("teacher")
+    with pytest.raises(Refused):
+        gate.require("teacher")
+
+
+def test_without_a_key_the_teachers_room_is_off():
+    gate = TeacherGate(None)
+    assert not gate.enabled
+    with pytest.raises(Refused, match="--teacher-key"):
+        gate.check_key("", "10.0.0.1")
+    with pytest.raises(Refused):
+        gate.unlock("anything", "session", "10.0.0.1")
+
+
+# -------------------------------------------------------------------------------------- the runs
+
+
+@pytest.fixture(scope="module")
+def tiny_mnist(tmp_path_factory):
+    return write_tiny_mnist(tmp_path_factory.mktemp("tiny-mnist"))
+
+
+@pytest.fixture
+def filled_store(tmp_path):
+    store = DrawingStore(tmp_path / "drawings.sqlite")
+    fill(store)
+    yield store
+    store.close()
+
+
+def wait_for(tuner, name, timeout=300):
+    deadline = time.time() + timeout
+    while tuner.running() is not None and time.time() < deadline:
+        time.sleep(0.5)
+    return tuner.record(name)
+
+
+def test_a_fine_tune_runs_the_trainer_on_the_drawings_and_can_be_switched_to(filled_store, tmp_path, tiny_mnist):
+    tuner = FineTuner(tmp_path / "runs", checkpoint.DEFAULT_FOLDER, tiny_mnist, trainer_flags=QUICK_RUN)
+    name = tuner.start(filled_store, checkpoint.DEFAULT_FOLDER)
+    with pytest.raises(FineTuneError, match="already running"):
+        tuner.start(filled_store, checkpoint.DEFAULT_FOLDER)
+    record = wait_for(tuner, name)
+    assert record.state == "finished", record.message
+    assert record.message.startswith(f"run {name}: fine-tuned on 30 drawings")
+    assert "MLP: our 6 held-out drawings" in record.message and "LeNet:" in record.message
+    assert tuner.progress(name)[0] == 1.0
+    assert mnist.read_idx(tmp_path / "runs" / name / "export" / "train-labels-idx1-ubyte.gz").tolist() == \
+        [index % 10 for index in range(30)]
+    metadata = checkpoint.read_metadata(tmp_path / "runs" / name, "lenet")
+    assert metadata["training"]["init_from"] == str(checkpoint.DEFAULT_FOLDER)
+
+    assert tuner.in_use() == SHIPPED
+    assert tuner.use(name) == tmp_path / "runs" / name and tuner.in_use() == name
+    assert FineTuner(tmp_path / "runs", checkpoint.DEFAULT_FOLDER).in_use() == name  # survives a restart
+    assert tuner.use(SHIPPED) == checkpoint.DEFAULT_FOLDER and tuner.in_use() == SHIPPED
+    with pytest.raises(FineTuneError, match="no run '../etc'"):
+        tuner.use("../etc")
+
+
+def test_too_few_drawings_or_no_mnist_is_said_before_anything_starts(tmp_path, tiny_mnist):
+    store = DrawingStore(tmp_path / "drawings.sqlite")
+    fill(store, count=4)
+    with pytest.raises(FineTuneError, match="at least 10 labelled drawings; there are 4"):
+        FineTuner(tmp_path / "runs", data_dir=tiny_mnist).start(store, checkpoint.DEFAULT_FOLDER)
+    fill(store, count=10, seed=1)
+    with pytest.raises(FineTuneError, match="needs MNIST on this server.*MNIST_DIR"):
+        FineTuner(tmp_path / "runs", data_dir=tmp_path / "nowhere").start(store, checkpoint.DEFAULT_FOLDER)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_broken_or_killed_run_says_why_and_cannot_be_used(filled_store, tmp_path, tiny_mnist):
+    broken = tmp_path / "broken-mnist"
+    broken.mkdir()
+    for name in mnist.MNIST_FILES:
+        (broken / name).write_bytes(b"not an IDX file")
+    tuner = FineTuner(tmp_path / "runs", data_dir=broken, trainer_flags=QUICK_RUN)
+    record = wait_for(tuner, tuner.start(filled_store, checkpoint.DEFAULT_FOLDER))
+    assert record.state == "failed" and "MNIST" in record.message, record.message
+    with pytest.raises(FineTuneError, match="failed.*only a finished run"):
+        tuner.use(record.name)
+
+    time.sleep(1.1)  # run names are the start time, to the second
+    slow = FineTuner(tmp_path / "runs", data_dir=tiny_mnist, trainer_flags=("--epochs", "500", "--validation-size", "100"))
+    name = slow.start(filled_store, checkpoint.DEFAULT_FOLDER)
+    deadline = time.time() + 120
+    while "training" not in (tmp_path / "runs" / name / "console.txt").read_text() and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(slow._process.pid, signal.SIGKILL)
+    record = wait_for(slow, name)
+    assert record.state == "failed" and "SIGKILL" in record.message
+    assert slow.in_use() == SHIPPED
+
+
+# --------------------------------------------------------------------------------- the app, by API
+
+
+@pytest.fixture(scope="module")
+def teacher_app(tmp_path_factory, tiny_mnist):
+    folder = tmp_path_factory.mktemp("teacher-app")
+    app = build_app(Config(drawings_db=str(folder / "drawings.sqlite"), teacher_key=KEY, drawings_db_configured=True,
+                           finetune_flags=(*QUICK_RUN, "--data-dir", str(tiny_mnist))))
+    fill(app.drawings)
+    url = servers.launch(app.demo, **launch_options())
+    yield app, url
+    app.demo.close()
+    app.tuner.stop()
+
+
+def state_of(app):
+    """What a refused call must leave as it was: the drawings, the runs, the models answering."""
+    runs = sorted(path.name for path in app.tuner.folder.iterdir()) if app.tuner.folder.exists() else []
+    return [row[0] for row in app.drawings.export_rows()], runs, app.tuner.in_use(), app.models.folder
+
+
+CALLS = [("/export_drawings", ()), ("/delete_drawings", ("all",)), ("/finetune", ()), ("/use_models", (SHIPPED,))]
+
+
+def test_every_teacher_endpoint_refuses_no_key_and_a_wrong_key_and_changes_nothing(teacher_app):
+    app, url = teacher_app
+    client = Client(url, verbose=False)
+    before = state_of(app)
+    for key in ("", "not the key"):
+        for endpoint, arguments in CALLS:
+            with pytest.raises(Exception, match="not the teacher's key|Too many wrong keys"):
+                client.predict(key, *arguments, api_name=endpoint)
+    assert state_of(app) == before
+    page = urllib.request.urlopen(url, timeout=30).read().decode()
+    config = urllib.request.urlopen(f"{url.rstrip('/')}/config", timeout=30).read().decode()
+    assert KEY not in page and KEY not in config  # the key never reaches the page
+    app.gate.failures.clear()  # this test's wrong keys would otherwise slow the next one down
+
+
+def test_the_teacher_exports_removes_fine_tunes_and_switches_by_api(teacher_app, tmp_path):
+    app, url = teacher_app
+    client = Client(url, verbose=False)
+    stored = app.drawings.export_rows()
+    with zipfile.ZipFile(client.predict(KEY, api_name="/export_drawings")) as archive:
+        assert sorted(archive.namelist()) == ["README.txt", "strokes.jsonl", "train-images-idx3-ubyte.gz",
+                                              "train-labels-idx1-ubyte.gz"]
+        archive.extractall(tmp_path)
+    assert mnist.read_idx(tmp_path / "train-labels-idx1-ubyte.gz").tolist() == [row[2] for row in stored]
+    np.testing.assert_array_equal(mnist.read_idx(tmp_path / "train-images-idx3-ubyte.gz"), [row[3] for row in stored])
+
+    with pytest.raises(Exception, match="nothing was removed: no drawing has the id 999999"):
+        client.predict(KEY, f"{stored[0][0]},999999", api_name="/delete_drawings")
+    assert app.drawings.count() == len(stored)
+    assert client.predict(KEY, str(stored[0][0]), api_name="/delete_drawings") == \
+        f"Removed 1 drawing; {len(stored) - 1} left."
+
+    summary = client.predict(KEY, api_name="/finetune")
+    run = summary.split(":")[0].removeprefix("run ")
+    assert summary.startswith("run 20") and "LeNet: our" in summary and "MNIST test" in summary, summary
+    assert client.predict(KEY, run, api_name="/use_models").startswith("Now answering everyone: the models of run")
+    assert app.models.folder == app.tuner.folder / run
+    _, lenet, _, lenet_line, _ = client.predict(json.dumps(pad_value(7)), api_name="/predict")
+    assert "fine-tuned on 29 of our drawings" in lenet_line
+    client.predict(api_name="/reload")  # anyone may reload: it re-reads the models in use, never undoes the choice
+    assert app.models.folder == app.tuner.folder / run
+    assert client.predict(KEY, SHIPPED, api_name="/use_models") == "Now answering everyone: the shipped models."
+    assert app.models.folder == checkpoint.DEFAULT_FOLDER
