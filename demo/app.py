@@ -29,7 +29,7 @@ from demo.drawings_tab import DrawingsTab  # noqa: E402
 from demo.finetune import TRAINER_FLAGS, FineTuner  # noqa: E402
 from demo.inference import ModelStore  # noqa: E402
 from demo.preprocess import MAX_CANVAS_PIXELS  # noqa: E402
-from demo.teacher import TeacherGate  # noqa: E402
+from demo.teacher import TeacherGate, database_note  # noqa: E402
 from demo.teacher_tab import TeacherTab  # noqa: E402
 from trainer import checkpoint  # noqa: E402
 
@@ -38,6 +38,9 @@ HERE = Path(__file__).resolve().parent
 PIL.Image.MAX_IMAGE_PIXELS = MAX_CANVAS_PIXELS // 2
 MAX_UPLOAD = "5mb"
 QUEUE_SIZE = 64
+# Gradio keeps what each browser session changed on the page (~100 KB) for this many sessions, the
+# newest; the app keeps nothing of its own per session, so a term of visitors does not pile up.
+SESSIONS_KEPT = 200
 
 
 @dataclass
@@ -69,20 +72,6 @@ class AppState:
     demo: gr.Blocks = None
 
 
-def database_note(config, environ=os.environ):
-    """Where the drawings live, for the teacher, and a warning where a restart would empty that place."""
-    if not config.drawings_db:
-        return "Labelling is switched off (--drawings-db \"\")."
-    path = Path(config.drawings_db).resolve()
-    if environ.get("SPACE_ID") and not str(path).startswith("/data/"):  # a Hugging Face Space
-        return (f"⚠️ They live in `{path}`, on the Space's own disk, which every restart empties: set the "
-                "Space variable `DEMO_DRAWINGS_DB=/data/drawings.sqlite` (its persistent storage).")
-    if not config.drawings_db_configured:
-        return (f"They live in `{path}`, the default place: on a hosted server, set `DEMO_DRAWINGS_DB` (or "
-                "`--drawings-db`) to a disk that restarts and new copies of the app do not empty.")
-    return f"They live in `{path}`."
-
-
 def open_state(config):
     """The models (the teacher's choice, else the shipped ones), the drawings, the key and the runs."""
     drawings = DrawingStore(config.drawings_db, max_drawings=config.drawings_max)
@@ -103,7 +92,8 @@ def build_app(config):
             DrawTab(app.models, app.drawings).build()
             CurvesTab(app.models).build()
             DrawingsTab(app.models, app.drawings).build(tabs)
-            TeacherTab(app.gate, app.models, app.drawings, app.tuner, database_note(config)).build(tabs)
+            TeacherTab(app.gate, app.models, app.drawings, app.tuner,
+                       database_note(config.drawings_db, config.drawings_db_configured)).build(tabs)
     app.demo = demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
     return app
 
@@ -111,7 +101,8 @@ def build_app(config):
 def launch_options(host="127.0.0.1", port=7860, share=False):
     """What `demo.launch` gets: the safety settings are not optional."""
     return dict(server_name=host, server_port=port, share=share, max_file_size=MAX_UPLOAD, show_error=True,
-                ssr_mode=False, css=(HERE / "app.css").read_text(encoding="utf-8"))
+                ssr_mode=False, css=(HERE / "app.css").read_text(encoding="utf-8"),
+                state_session_capacity=SESSIONS_KEPT)
 
 
 def parse_args(argv=None):

@@ -54,7 +54,9 @@ class CurvesTab:
             gr.Markdown("### Mistakes: the MNIST test digits each model gets wrong")
             with gr.Row():
                 model = gr.Radio(list(MODELS), value=list(MODELS)[-1], label="Model", elem_id="mistakes-model")
-                cell = gr.Dropdown([("all", mistakes.ALL)], value=mistakes.ALL,
+                # allow_custom_value: its choices change per model, and Gradio checks a value against the
+                # choices it remembers for the session, which it may have forgotten (mistakes_gallery checks).
+                cell = gr.Dropdown([("all", mistakes.ALL)], value=mistakes.ALL, allow_custom_value=True,
                                    label="Confusion cell (true → predicted)", elem_id="mistakes-cell")
             gallery = gr.HTML(elem_id="mistakes-gallery")
         page = [status, summary, curve_plot, confusion_plot, drawings_accuracy]

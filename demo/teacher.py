@@ -12,7 +12,9 @@ trying keys gets about 20 tries in the first hour.
 """
 import hashlib
 import hmac
+import os
 import time
+from pathlib import Path
 
 FREE_TRIES = 3
 MAX_WAIT_SECONDS = 300.0
@@ -73,3 +75,21 @@ class TeacherGate:
         """Every teacher callback of the page starts here: raise Refused unless this session is unlocked."""
         if not self.is_unlocked(session):
             raise Refused("Unlock the teacher's room with the teacher's key first.")
+
+
+def database_note(path, configured, environ=os.environ):
+    """Where the drawings live, for the teacher, with a warning where a restart would empty that place.
+
+    path: the drawings database ("" when labelling is off); configured: chosen by a flag or
+    DEMO_DRAWINGS_DB rather than left at the default.
+    """
+    if not path:
+        return 'Labelling is switched off (--drawings-db "").'
+    path = Path(path).resolve()
+    if environ.get("SPACE_ID") and not str(path).startswith("/data/"):  # a Hugging Face Space
+        return (f"⚠️ They live in `{path}`, on the Space's own disk, which every restart empties: set the "
+                "Space variable `DEMO_DRAWINGS_DB=/data/drawings.sqlite` (its persistent storage).")
+    if not configured:
+        return (f"They live in `{path}`, the default place: on a hosted server, set `DEMO_DRAWINGS_DB` (or "
+                "`--drawings-db`) to a disk that restarts and new copies of the app do not empty.")
+    return f"They live in `{path}`."

@@ -290,7 +290,9 @@ class TeacherTab:
         figure = gr.Plot(show_label=False, visible=False, elem_id="teacher-curves")
         timer = gr.Timer(POLL_SECONDS, active=False)
         gr.Markdown("### The models that answer everyone")
-        choices = gr.Dropdown([], label="Models", elem_id="teacher-runs")
+        # allow_custom_value: the runs change, and Gradio checks a value against the choices it remembers for
+        # the session, which it may have forgotten; `use` checks the run itself.
+        choices = gr.Dropdown([], label="Models", allow_custom_value=True, elem_id="teacher-runs")
         use = gr.Button("Use these models", elem_id="teacher-use")
         switched = gr.Markdown(elem_id="teacher-switched")
         start.click(self.begin, None, [status, timer], api_name=False)

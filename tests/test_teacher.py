@@ -231,3 +231,15 @@ def test_the_teacher_exports_removes_fine_tunes_and_switches_by_api(teacher_app,
     assert app.models.folder == app.tuner.folder / run
     assert client.predict(KEY, SHIPPED, api_name="/use_models") == "Now answering everyone: the shipped models."
     assert app.models.folder == checkpoint.DEFAULT_FOLDER
+
+
+def test_the_teacher_is_told_where_the_drawings_live_and_when_a_restart_empties_it(tmp_path):
+    from demo.teacher import database_note
+
+    space = {"SPACE_ID": "school/digits"}
+    assert "every restart empties" in database_note("drawings/drawings.sqlite", True, space)
+    assert "DEMO_DRAWINGS_DB=/data/drawings.sqlite" in database_note("drawings/drawings.sqlite", False, space)
+    assert "⚠️" not in database_note("/data/drawings.sqlite", True, space)
+    assert "the default place" in database_note(tmp_path / "d.sqlite", False, {})
+    assert database_note(tmp_path / "d.sqlite", True, {}) == f"They live in `{(tmp_path / 'd.sqlite').resolve()}`."
+    assert "switched off" in database_note("", False, {})
