@@ -108,6 +108,8 @@ def serve(argv=None):
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--drawings-db", default="", help='the app\'s SQLite file; "" (default) switches labelling off')
     parser.add_argument("--introspect", default=None, help="on SIGUSR1, write Gradio's per-session holdings here")
+    parser.add_argument("--state-session-capacity", type=int, default=None,
+                        help="launch(state_session_capacity=N): sessions Gradio keeps (default: the app's own setting)")
     parser.add_argument("--queue-poll-ms", type=float, default=None,
                         help="set Gradio's queue poll interval when idle (its private Queue.sleep_when_free; 1 ms)")
     args = parser.parse_args(argv)
@@ -117,6 +119,8 @@ def serve(argv=None):
     from testkit import servers
 
     demo, options = build(args.kind, args.drawings_db)
+    if args.state_session_capacity is not None:
+        options = {**options, "state_session_capacity": args.state_session_capacity}
     port = args.port or servers.free_port()
     demo.launch(prevent_thread_lock=True, quiet=True,
                 **{**options, "server_name": "127.0.0.1", "server_port": port, "share": False})
@@ -193,8 +197,11 @@ class LoadMeter:
 class ServerProcess:
     """bench/app_server.py in a subprocess: `url`, `pid`, `cpu_seconds()`, `rss_mb()`, `holdings()`, `stop()`."""
 
-    def __init__(self, kind, drawings_db="", introspect=None, queue_poll_ms=None, env=None, timeout=120):
+    def __init__(self, kind, drawings_db="", introspect=None, queue_poll_ms=None, env=None, timeout=120,
+                 state_session_capacity=None):
         command = [sys.executable, str(Path(__file__).resolve()), "--kind", kind, "--drawings-db", drawings_db]
+        if state_session_capacity is not None:
+            command += ["--state-session-capacity", str(state_session_capacity)]
         if introspect:
             command += ["--introspect", str(introspect)]
         if queue_poll_ms is not None:

@@ -222,7 +222,7 @@ def _own_cpu():
 
 def report(load, students, digits_each):
     finals = [digit.final_latency * 1000 for digit in load.digits if digit.final_latency is not None]
-    made = np.mean([len(digit.sends) - 1 for digit in load.digits])  # in-stroke updates and inner pen-ups
+    made = np.mean([sum(send.live for send in digit.sends) for digit in load.digits])  # in-stroke updates
     live = np.mean([digit.live_posted for digit in load.digits])
     posted = np.mean([digit.posted for digit in load.digits])
     requests = len(load.request_seconds) + load.counters.errors
@@ -233,7 +233,7 @@ def report(load, students, digits_each):
         f"max {max(finals, default=float('nan')):.1f} ms ({len(finals)} of {len(load.digits)} digits answered)",
         f"  every request: p50 {percentile(load.request_seconds, 50) * 1000:.1f} ms, "
         f"p95 {percentile(load.request_seconds, 95) * 1000:.1f} ms",
-        f"  live updates per digit: {live:.2f} sent (of {made:.2f} the pad made before its last pen-up); "
+        f"  live updates per digit: {live:.2f} sent (of {made:.2f} the pad made while the pen moved); "
         f"{posted:.2f} requests per digit with the pen-ups",
         f"  errors: {load.counters.errors} ({load.counters.summary()})",
         f"  server CPU: {100 * load.server_cpu / load.wall:.1f} % of a core "

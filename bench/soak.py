@@ -86,7 +86,8 @@ def soak(kind, args, records, seed):
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:
         introspect = Path(folder) / "holdings.json"
-        with ServerProcess(kind, drawings_db=str(Path(folder) / "drawings.sqlite"), introspect=introspect) as server:
+        with ServerProcess(kind, drawings_db=str(Path(folder) / "drawings.sqlite"), introspect=introspect,
+                           state_session_capacity=args.state_session_capacity) as server:
             # Warm-up: a few visits (imports, the models' first calls, caches), not counted in the curve's start.
             python_rng = random.Random(seed)
             for _ in range(args.warmup):
@@ -99,7 +100,7 @@ def soak(kind, args, records, seed):
                 curve.append((done, server.rss_mb(), holdings))
                 print(f"  visit {done:>6,}: RSS {curve[-1][1]:7.1f} MB; Gradio holds "
                       f"{holdings.get('state_holder_sessions', '?')} sessions "
-                      f"(queue: {holdings.get('queue_pending_event_ids_session', '?')} sessions with pending events, "
+                      f"(its queue keeps {holdings.get('queue_pending_event_ids_session', '?')} per-session event-id sets, "
                       f"{holdings.get('queue_event_analytics', '?')} event records); "
                       f"{counters.requests:,} requests, {counters.errors} failed", flush=True)
 
@@ -169,6 +170,8 @@ def parse_args(argv=None):
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU window before and after (0: skip)")
     parser.add_argument("--with-noop", action="store_true", help="then the same visits to the no-op app of the same page")
     parser.add_argument("--noop-only", action="store_true", help="only the no-op app")
+    parser.add_argument("--state-session-capacity", type=int, default=None,
+                        help="launch the server with this state_session_capacity (default: the app's own setting)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pendigits", default=None)
     parser.add_argument("--unipen", default=None)

@@ -197,7 +197,7 @@ def test_class_live_runs_small_with_no_errors_and_exact_final_answers():
         assert re.search(rf"^{kind}: 2 students x 2 digits = 4 digits, \d+ requests in", out, re.M), out
     assert len(re.findall(r"pen-up -> final answer: p50 [\d.]+ ms, p95 [\d.]+ ms", out)) == 2
     assert len(re.findall(r"^  errors: 0 \(none\)$", out, re.M)) == 2
-    assert re.search(r"server CPU: [\d.]+ % of a core", out) and "live updates per digit" in out
+    assert re.search(r"server CPU: [\d.]+ % of a core", out) and "live updates per digit" in out and "the pad made while the pen moved" in out
     assert re.search(r"p95 pen-up -> final answer, demo / no-op: [\d.]+", out)
     assert "4 of 4 answered (0 not" in out and "RESULT ok" in out
 
