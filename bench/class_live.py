@@ -7,8 +7,7 @@
 Each student is a browser tab of its own (its own session hash and HTTP connection) drawing real
 pen-stroke digits from both development sets, mixed (bench/class_strokes.py): 0.6-1.4 s of pen per
 digit, short pen lifts between strokes, the growing drawing sent every 100 ms while the pen moves and
-once more at each pen-up, exactly as demo/pad.js does; in-stroke updates carry "live": true
-(--no-live-flag: they do not). Gradio's page keeps one /predict in flight and replaces a waiting value
+once more at each pen-up, exactly as demo/pad.js does. Gradio's page keeps one /predict in flight and replaces a waiting value
 by the newest (trigger_mode="always_last"): so do the students. After the final answer the student
 looks at it for 0.5-1.5 s, clears the pad ("" through /predict, as the Clear button) and draws the next.
 
@@ -159,7 +158,7 @@ async def warm_up(url, events, count=WARMUP_REQUESTS):
         from testkit.pad_digits import pad_value
         for _ in range(count):
             value = pad_value(int(rng.integers(10)), rng)
-            await session.predict(class_strokes.pad_text(value, value["strokes"], False))
+            await session.predict(class_strokes.pad_text(value, value["strokes"]))
     finally:
         await session.close()
 
@@ -296,7 +295,6 @@ def parse_args(argv=None):
     parser.add_argument("--students", type=int, default=30, help="concurrent students (100: where it bends)")
     parser.add_argument("--digits", type=int, default=10, help="digits per student")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-live-flag", action="store_true", help='in-stroke updates without "live": true')
     parser.add_argument("--app-only", action="store_true", help="only the demo, no no-op comparison")
     parser.add_argument("--noop-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sample-hz", type=float, default=class_strokes.SAMPLE_HZ, help="pen points per second")
@@ -323,9 +321,9 @@ def main(argv=None):
     else:
         source = "the development sets are absent: hand-made pad digits (testkit/pad_digits.py)"
         sets = {"pad": class_strokes.fallback_digits(200, rng)}
-    work = [[class_strokes.digit_sends(record, rng, not args.no_live_flag, args.sample_hz)
+    work = [[class_strokes.digit_sends(record, rng, args.sample_hz)
              for record in class_strokes.pick_digits(sets, args.digits, rng)] for _ in range(args.students)]
-    print(f"digits from: {source}; live flag {'off' if args.no_live_flag else 'on'}; "
+    print(f"digits from: {source}; "
           f"{os.cpu_count()} cores, load average before: {LoadMeter.loadavg()}", flush=True)
     env = dict(setting.split("=", 1) for setting in args.server_env)
     if env:

@@ -9,7 +9,7 @@ a random pad size, place and brush); UNIPEN's tablet units are first divided by 
 proportion to their length, with 0.1-0.3 s pen lifts between strokes; the pen reports points at
 `sample_hz` (a browser's pointer events). `pad_sends` then does what demo/pad.js does with them: the growing
 drawing at most every 100 ms while the pen moves (a throttle, not a debounce), and once more at every
-pen-up. Those in-stroke updates carry "live": true (the pen-up values have no "live" key) unless asked not to.
+pen-up.
 """
 import gzip
 import json
@@ -119,17 +119,15 @@ def _js_number(number):
     return int(number) if number.is_integer() else number
 
 
-def pad_text(pad_value, strokes, live):
+def pad_text(pad_value, strokes):
     """The pad's value as demo/pad.js sends it: JSON.stringify of width, height, brush, strokes (0.1 px)."""
     value = {"width": _js_number(pad_value["width"]), "height": _js_number(pad_value["height"]),
              "brush": _js_number(pad_value["brush"]),
              "strokes": [[[_js_number(x), _js_number(y)] for x, y in np.round(stroke, 1).tolist()] for stroke in strokes]}
-    if live:
-        value["live"] = True
     return json.dumps(value, separators=(",", ":"))
 
 
-def pad_sends(pad_value, timeline, live_flag=True, every=SEND_EVERY_S):
+def pad_sends(pad_value, timeline, every=SEND_EVERY_S):
     """What demo/pad.js sends while the timeline is drawn: [Send], in time order.
 
     pointerdown and every pointermove call sendSoon (send now if `every` has passed since the last send,
@@ -141,7 +139,7 @@ def pad_sends(pad_value, timeline, live_flag=True, every=SEND_EVERY_S):
     def snapshot(stroke_index, times, points, until, live):
         current = points[times <= until + 1e-12]
         drawn = finished + ([current] if len(current) else [])
-        return Send(float(until), pad_text(pad_value, drawn, live and live_flag), live)
+        return Send(float(until), pad_text(pad_value, drawn), live)
 
     for index, (times, points) in enumerate(timeline):
         for time_ in times:  # pointerdown, then pointermoves
@@ -156,16 +154,16 @@ def pad_sends(pad_value, timeline, live_flag=True, every=SEND_EVERY_S):
         timer = None  # pointerup: clearTimeout, send now
         up = float(times[-1])
         finished.append(points)
-        sends.append(Send(up, pad_text(pad_value, finished, False), False))
+        sends.append(Send(up, pad_text(pad_value, finished), False))
         last_sent = up
     sends[-1].final = True
     return sends
 
 
-def digit_sends(record, rng, live_flag=True, sample_hz=SAMPLE_HZ):
+def digit_sends(record, rng, sample_hz=SAMPLE_HZ):
     """A development-set record -> (label, [Send]) for one digit drawn at a person's pace."""
     pad_value = replay(record, rng)
-    return int(record["label"]), pad_sends(pad_value, pad_timeline(pad_value, rng, sample_hz), live_flag)
+    return int(record["label"]), pad_sends(pad_value, pad_timeline(pad_value, rng, sample_hz))
 
 
 def fallback_digits(count, rng):

@@ -41,6 +41,7 @@ QUEUE_SIZE = 64
 # Gradio keeps what each browser session changed on the page (~100 KB) for this many sessions, the
 # newest; the app keeps nothing of its own per session, so a term of visitors does not pile up.
 SESSIONS_KEPT = 200
+QUEUE_POLL_SECONDS = 0.02
 
 
 @dataclass
@@ -95,6 +96,10 @@ def build_app(config):
             TeacherTab(app.gate, app.models, app.drawings, app.tuner,
                        database_note(config.drawings_db, config.drawings_db_configured)).build(tabs)
     app.demo = demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
+    # Gradio's queue looks for work every 1 ms: ~10 % of a core on an idle server, every 20 ms ~3 %. Only
+    # queued events (page loads, labels, the teacher's) may wait those 20 ms, never /predict. A private
+    # attribute of the pinned Gradio: tests/test_sessions.py checks it is still there.
+    app.demo._queue.sleep_when_free = QUEUE_POLL_SECONDS
     return app
 
 
@@ -102,7 +107,8 @@ def launch_options(host="127.0.0.1", port=7860, share=False):
     """What `demo.launch` gets: the safety settings are not optional."""
     return dict(server_name=host, server_port=port, share=share, max_file_size=MAX_UPLOAD, show_error=True,
                 ssr_mode=False, css=(HERE / "app.css").read_text(encoding="utf-8"),
-                state_session_capacity=SESSIONS_KEPT)
+                state_session_capacity=SESSIONS_KEPT,
+                run_history=False)  # no drawing or answer is kept in the visitor's browser storage
 
 
 def parse_args(argv=None):

@@ -16,6 +16,7 @@ from trainer.models import MODELS
 PROMPT = "✏️ Draw a digit"
 SEEN_SIZE_PX = 224  # "what the models see": the 28x28 input shown 8x enlarged, with crisp pixels
 SEEN_PLACEHOLDER = '<p class="seen-empty">The 28x28 image the models receive appears here.</p>'
+TOP_CLASSES = 3  # shown under each answer
 SUGGESTING_MODEL = list(MODELS)[-1]  # the keypad highlights this model's answer (the last, LeNet: the better reader)
 
 
@@ -35,6 +36,15 @@ def model_info(model, prediction=None):
     return " · ".join(parts)
 
 
+def label_value(answer):
+    """Probabilities (10,) -> a gr.Label's value as the page takes it: the top class and the top three; or a text."""
+    if isinstance(answer, str):
+        return {"label": answer, "confidences": None}
+    top = np.argsort(-np.asarray(answer), kind="stable")[:TOP_CLASSES]
+    return {"label": str(top[0]), "confidences": [{"label": str(digit), "confidence": float(answer[digit])}
+                                                  for digit in top]}
+
+
 def input_preview(image):
     """The (1, 1, 28, 28) model input, inline (nothing is written to disk per prediction), enlarged 8x."""
     pixels = (image[0, 0] * 255).round().astype(np.uint8)
@@ -48,32 +58,23 @@ class DrawTab:
         self.inside = InsidePanel(models)
 
     def answers(self, image):
-        """A (1, 1, 28, 28) input, or None for a blank drawing -> (every model's label, every model's line, preview)."""
+        """A (1, 1, 28, 28) input, or None for a blank drawing -> (every model's label, every model's line, preview).
+
+        The values are what the page shows, as Gradio would have made them (the events run with
+        postprocess=False: each output processed on a worker thread of its own costs more than the answer).
+        """
         models = self.models.models
         if image is None:  # blank: a prompt, never a guess
-            return *(PROMPT for _ in MODELS), *(model_info(models[name]) for name in MODELS), SEEN_PLACEHOLDER
+            return *(label_value(PROMPT) for _ in MODELS), *(model_info(models[name]) for name in MODELS), SEEN_PLACEHOLDER
         predictions = self.models.predict(image)
+        labels = [label_value(predictions[name].probabilities if name in predictions else "unavailable")
+                  for name in MODELS]
         infos = [model_info(models[name], predictions.get(name)) for name in MODELS]
-        return *self.labels(predictions), *infos, input_preview(image)
-
-    @staticmethod
-    def labels(predictions):
-        """{name: Prediction} -> one gr.Label value per registered model ("unavailable" for one that is not)."""
-        return [{str(digit): float(p) for digit, p in enumerate(predictions[name].probabilities)}
-                if name in predictions else "unavailable" for name in MODELS]
+        return *labels, *infos, input_preview(image)
 
     def predict(self, pad_value):
-        """The pad's strokes (JSON text) -> every model's answer and line, and the 28x28 input.
-
-        While a stroke is still being drawn (the pad marks the value "live"), the answers alone: the
-        lines and the preview are left as they are (gr.skip) until the pen lifts, and the value sent
-        then gets everything, computed afresh.
-        """
-        drawing, image = read_pad(pad_value)
-        if image is None or not drawing.live:
-            return self.answers(image)
-        predictions = self.models.predict(image)
-        return *self.labels(predictions), *(gr.skip() for _ in MODELS), gr.skip()
+        """The pad's strokes (JSON text) -> every model's answer and line, and the 28x28 input."""
+        return self.answers(read_pad(pad_value)[1])
 
     def predict_image(self, picture):
         """An uploaded drawing or photo of a digit on paper (numpy image) -> the same as `predict`."""
@@ -125,7 +126,7 @@ class DrawTab:
                         labels = {}
                         for spec in MODELS.values():
                             with gr.Column(min_width=100):
-                                labels[spec.name] = gr.Label(PROMPT, label=spec.label, num_top_classes=3,
+                                labels[spec.name] = gr.Label(PROMPT, label=spec.label, num_top_classes=TOP_CLASSES,
                                                              elem_id=f"{spec.name}-label", elem_classes="answer")
                     # Right under the answers: on a phone (the answers compact) the thumb finds the digits
                     # on the first screen, right after drawing.
@@ -144,10 +145,12 @@ class DrawTab:
             gr.api(self.label, api_name="label")  # an API-only endpoint: a (hidden) component of this tab
         answers = [*labels.values(), *infos, seen]
         # always_last: while a stroke grows, a newer drawing replaces any update still waiting in line.
-        # queue=False: ~3 ms of work, so a pen-up's answer never waits behind queue round trips.
+        # queue=False: a few ms of work, so a pen-up's answer never waits behind queue round trips.
+        # preprocess/postprocess=False: the pad's value is taken and the answers are sent as they are.
         pad.change(self.predict, pad, answers, api_name="predict", show_progress="hidden",
-                   trigger_mode="always_last", queue=False)
-        picture.change(self.predict_image, picture, answers, api_name="predict_image", show_progress="hidden")
+                   trigger_mode="always_last", queue=False, preprocess=False, postprocess=False)
+        picture.change(self.predict_image, picture, answers, api_name="predict_image", show_progress="hidden",
+                       postprocess=False)
         labels[SUGGESTING_MODEL].change(None, labels[SUGGESTING_MODEL], keypad, js=SUGGEST_FROM_LABEL_JS)
         keypad.click(self.label_from_keypad, pad, [thanks, pad], api_name=False)
         return tab

@@ -1,11 +1,17 @@
 """The demo's models: loaded once from a checkpoint folder, reloaded on request, called one at a time.
 
-MXNet is not thread-safe and Gradio runs callbacks on worker threads, so every MXNet call goes
-through one lock. A missing or broken checkpoint never stops the app: that model reports why
+MXNet is not thread-safe, and it keeps about 5 MB for every thread that ever called it, never given
+back; Gradio runs callbacks on worker threads that come and go. So every MXNet call (loading too)
+runs on one long-lived thread of the ModelStore's own, one call at a time: that is the app's MXNet
+lock, and the memory stays that of one thread however many visitors come. The drawings that wait
+for it together (a class drawing at once) go through each model as one batch, which costs a fraction
+of one pass per drawing. A missing or broken checkpoint never stops the app: that model reports why
 (and the command that makes it) while the other one keeps working.
 """
+import queue
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +21,9 @@ from demo.inside import build_reader, softmax
 from trainer import checkpoint
 from trainer.models import MODELS
 from trainer.mxnet_shim import mx
+
+
+MAX_BATCH = 64  # drawings answered by one pass; batches are padded to a power of two (few shapes to plan)
 
 
 @dataclass
@@ -40,50 +49,110 @@ class Prediction:
 
 class ModelStore:
     def __init__(self, folder=checkpoint.DEFAULT_FOLDER):
-        self._lock = threading.Lock()
+        self._jobs = queue.SimpleQueue()  # (work, image, Future): work() to run, or an image to predict
+        threading.Thread(target=self._serve, name="mxnet", daemon=True).start()
         self.folder = Path(folder)
         self.models = {}
         self.load(folder)
 
+    # --------------------------------------------------------------------------- the MXNet thread
+
+    def _serve(self):
+        """Run the jobs in the order they came; consecutive predictions go through the models as one batch."""
+        while True:
+            jobs = [self._jobs.get()]
+            while len(jobs) < MAX_BATCH and not self._jobs.empty():
+                jobs.append(self._jobs.get())
+            waiting = []  # predictions not yet run
+            for work, image, future in jobs:
+                if work is None:
+                    waiting.append((image, future))
+                    continue
+                self._predict_together(waiting)
+                waiting = []
+                _settle(future, work)
+            self._predict_together(waiting)
+
+    def _predict_together(self, waiting):
+        if not waiting:
+            return
+        try:
+            results = self._predict_batch(np.concatenate([image for image, _ in waiting]))
+        except Exception as error:  # every caller hears of it
+            results = [error] * len(waiting)
+        for (_, future), result in zip(waiting, results):
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    def _predict_batch(self, images):
+        """images (n, 1, 28, 28) -> [{name: Prediction}] * n; the batch padded to a power of two rows."""
+        count = len(images)
+        padded = np.zeros((1 << (count - 1).bit_length(), *images.shape[1:]), dtype=np.float32)
+        padded[:count] = images
+        batch, results = mx.nd.array(padded), [{} for _ in range(count)]
+        for model in self.available():
+            started = time.perf_counter()
+            probabilities = softmax(model.net(batch).asnumpy()[:count])
+            milliseconds = (time.perf_counter() - started) * 1e3
+            for result, row in zip(results, probabilities):
+                result[model.name] = Prediction(model.name, row, milliseconds)
+        return results
+
+    def _on_mxnet_thread(self, work):
+        """Run `work()` on the MXNet thread, after every job queued before it; return its result."""
+        future = Future()
+        self._jobs.put((work, None, future))
+        return future.result()
+
+    # ------------------------------------------------------------------------------------ the API
+
     def load(self, folder=None):
         """(Re)load every registered model from `folder` (default: the current one). Never raises.
 
-        Loading runs MXNet too, so it holds the lock: predictions wait for a reload, never race it.
+        Loading runs MXNet too, on its thread: predictions wait for a reload, never race it, and the
+        models are swapped in one assignment.
         """
         folder = Path(folder) if folder is not None else self.folder
-        loaded = {}
-        with self._lock:
-            for name, spec in MODELS.items():
-                model = LoadedModel(spec)
-                try:
-                    model.net = checkpoint.load_network(folder, name)
-                    model.reader = build_reader(folder, name)
-                    model.metadata = checkpoint.read_metadata(folder, name)
-                    model.checkpoint_id = checkpoint.checkpoint_id(folder, name)
-                except checkpoint.CheckpointError as error:
-                    model.net, model.reader, model.error = None, None, str(error)
-                loaded[name] = model
-            self.folder, self.models = folder, loaded
-        return loaded
+        self.models = self._on_mxnet_thread(lambda: {name: self._load_one(folder, spec) for name, spec in MODELS.items()})
+        self.folder = folder
+        return self.models
+
+    @staticmethod
+    def _load_one(folder, spec):
+        model = LoadedModel(spec)
+        try:
+            model.net = checkpoint.load_network(folder, spec.name)
+            model.reader = build_reader(folder, spec.name)
+            model.metadata = checkpoint.read_metadata(folder, spec.name)
+            model.checkpoint_id = checkpoint.checkpoint_id(folder, spec.name)
+        except checkpoint.CheckpointError as error:
+            model.net, model.reader, model.error = None, None, str(error)
+        return model
 
     def available(self):
         return [model for model in self.models.values() if model.net is not None]
 
     def predict(self, images):
-        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: Prediction} for every loaded model."""
-        results = {}
-        with self._lock:
-            batch = mx.nd.array(images)
-            for model in self.available():
-                started = time.perf_counter()
-                logits = model.net(batch).asnumpy()[0]
-                results[model.name] = Prediction(model.name, softmax(logits), (time.perf_counter() - started) * 1e3)
-        return results
+        """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: Prediction} for every loaded model.
+
+        Prediction.milliseconds is the pass that answered it, shared with the drawings batched with it.
+        """
+        future = Future()
+        self._jobs.put((None, np.asarray(images, dtype=np.float32).reshape(1, 1, 28, 28), future))
+        return future.result()
 
     def inside(self, images):
         """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: demo.inside.Inside} for every loaded model.
 
         The readers were built by `load` from the same files as the networks, so they change together.
         """
-        with self._lock:
-            return {model.name: model.reader.read(images) for model in self.available()}
+        return self._on_mxnet_thread(lambda: {model.name: model.reader.read(images) for model in self.available()})
+
+
+def _settle(future, work):
+    try:
+        future.set_result(work())
+    except Exception as error:
+        future.set_exception(error)

@@ -1,7 +1,6 @@
 // The drawing pad (js_on_load of demo/pad.py's DrawingPad; Gradio passes element, trigger, props, watch).
 // Its value is the strokes, never pixels: props.value = JSON text of
 //   {"width": W, "height": H, "brush": D, "strokes": [[[x, y], ...], ...]}  (pad pixels, origin top-left, y down)
-// plus "live": true while a stroke is still being drawn.
 // and setting props.value fires the component's change event, which runs the predictions.
 const SEND_EVERY_MS = 100;  // live answers while a stroke is drawn, at most this often; always once more on pen-up
 const BRUSH_SHARE = 0.05;   // pen diameter as a share of the pad's side
@@ -74,14 +73,10 @@ function send() {
   sendTimer = null;
   lastSent = performance.now();
   const drawn = current ? [...strokes, current] : strokes;
-  const value = {
+  props.value = drawn.length ? JSON.stringify({
     width: round1(side), height: round1(side), brush: round1(brush()),
     strokes: drawn.map((stroke) => stroke.map(([x, y]) => [round1(x), round1(y)])),
-  };
-  // While the pen is down the drawing is still growing: "live" lets the server answer with the labels
-  // alone. The value sent at pen-up (or after Undo or Clear) has no flag and gets every output.
-  if (current) value.live = true;
-  props.value = drawn.length ? JSON.stringify(value) : "";
+  }) : "";
 }
 
 // Throttle, not debounce: while the pen moves, an update leaves every SEND_EVERY_MS (the server

@@ -212,7 +212,6 @@ class PadDrawing:
     brush: float
     strokes: list  # [(n, 2) float64 arrays of x, y]; empty for a cleared pad
     text: str
-    live: bool = False  # sent while a stroke is still being drawn: the server may answer with less
 
 
 def parse_pad_value(value):
@@ -245,7 +244,7 @@ def parse_pad_value(value):
     if points > MAX_POINTS:
         raise CanvasError(f"the drawing has {points:,} points; at most {MAX_POINTS:,} are accepted")
     return PadDrawing(width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)],
-                      text if text is not None else json.dumps(value), live=value.get("live") is True)
+                      text if text is not None else json.dumps(value))
 
 
 def _inside_runs(points, width, height):
@@ -276,14 +275,26 @@ def _render_strokes(strokes):
     margin = pen * scale / 2 + 1
     extent = np.ptp(every_point, axis=0) * scale + 2 * margin
     grid = np.zeros((int(np.ceil(extent[1])) + 1, int(np.ceil(extent[0])) + 1), dtype=bool)  # (rows=y, cols=x)
-    for stroke in strokes:
-        cells = np.round((stroke - low) * scale + margin).astype(np.int64)
-        cells = cells[np.r_[True, (np.diff(cells, axis=0) != 0).any(axis=1)]]  # one point per grid cell
-        if len(cells) == 1:
-            grid[cells[0, 1], cells[0, 0]] = True
-        for (x0, y0), (x1, y1) in zip(cells[:-1], cells[1:]):
-            grid[draw.line(y0, x0, y1, x1)] = True
+    cells = np.concatenate([_line_cells(np.round((stroke - low) * scale + margin).astype(np.int64))
+                            for stroke in strokes])  # (k, 2) x, y
+    grid[cells[:, 1], cells[:, 0]] = True
     return _crop(ndimage.distance_transform_edt(~grid) <= pen * scale / 2)
+
+
+def _line_cells(points):
+    """Integer polyline (n, 2) -> every grid cell on its segments, (k, 2) x, y, all segments at once.
+
+    Each segment of length L (in cells, the longer axis) is stepped in L equal steps and rounded: the
+    cells a line-drawing algorithm visits, without a Python loop over the segments.
+    """
+    starts, steps = points[:-1], np.diff(points, axis=0)  # (s, 2) each
+    lengths = np.abs(steps).max(axis=1)
+    if not len(lengths):
+        return points
+    owner = np.repeat(np.arange(len(lengths)), lengths + 1)  # one row per visited cell
+    position = np.arange(len(owner)) - np.repeat(np.cumsum(lengths + 1) - (lengths + 1), lengths + 1)
+    share = position / np.maximum(lengths, 1)[owner]  # 0 .. 1 along the segment
+    return starts[owner] + np.round(share[:, None] * steps[owner]).astype(np.int64)
 
 
 def drawing_to_mnist(drawing):

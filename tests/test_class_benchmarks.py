@@ -15,8 +15,8 @@ from testkit.pad_digits import pad_value
 TWO_STROKE_FOUR = {"label": 4, "strokes": [[[100, 400], [80, 200], [300, 200]], [[250, 380], [250, 50]]]}  # y up
 
 
-def sends_of(record=TWO_STROKE_FOUR, seed=0, live_flag=True):
-    return class_strokes.digit_sends(record, np.random.default_rng(seed), live_flag)[1]
+def sends_of(record=TWO_STROKE_FOUR, seed=0):
+    return class_strokes.digit_sends(record, np.random.default_rng(seed))[1]
 
 
 # --- the pad's sends (what demo/pad.js does while a digit is drawn) ---------------------------------
@@ -41,12 +41,9 @@ def test_a_digit_takes_a_persons_time_and_sends_about_ten_updates():
     assert 6 <= np.mean(counts) <= 18
 
 
-def test_live_flag_only_on_in_stroke_updates_and_never_with_no_live_flag():
-    sends = sends_of()
-    for send in sends:
-        value = json.loads(send.text)
-        assert value.get("live") is (True if send.live else None)
-    assert not any('"live"' in send.text for send in sends_of(live_flag=False))
+def test_every_send_is_the_pads_json_and_nothing_more():
+    for send in sends_of():
+        assert set(json.loads(send.text)) == {"width", "height", "brush", "strokes"}
 
 
 def test_the_final_send_is_the_whole_drawing_and_each_update_a_prefix_of_it():
@@ -180,7 +177,7 @@ def test_the_benchmarks_send_what_the_page_sends(app_url):
     assert predicts[-1].headers.get("x-gradio-user") == "app"
     assert re.fullmatch(r"[0-9a-z]{8,12}", body["session_hash"])
     value = json.loads(body["data"][0])
-    assert set(value) <= {"width", "height", "brush", "strokes", "live"}
+    assert set(value) == {"width", "height", "brush", "strokes"}
     loads = sorted((join["fn_index"], join["trigger_id"]) for join in joins if join["data"] == [])
     assert loads == sorted(events.load)
     relays = [join for join in joins if join["fn_index"] == events.relay_fn]

@@ -56,7 +56,7 @@ def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_s
         layer = redraw(images[index, 0], rng).layer
         mlp_label, lenet_label, *_ = draw_tab.predict_image(layer)
         for name, label in (("mlp", mlp_label), ("lenet", lenet_label)):
-            correct[name] += max(label, key=label.get) == str(labels[index])
+            correct[name] += label["label"] == str(labels[index])
     assert correct["lenet"] / len(sample) >= 0.97, correct
     assert correct["mlp"] / len(sample) >= 0.93, correct
 
@@ -64,7 +64,7 @@ def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_s
 def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction(draw_tab):
     for mlp_label, lenet_label, _, _, seen in (draw_tab.predict(""),
                                                draw_tab.predict_image(np.zeros((800, 800, 4), np.uint8))):
-        assert mlp_label == lenet_label == PROMPT
+        assert mlp_label == lenet_label == {"label": PROMPT, "confidences": None}
         assert seen == SEEN_PLACEHOLDER and "<img" not in seen
 
 
@@ -99,6 +99,29 @@ def test_corrupt_checkpoint_is_reported_and_reload_picks_up_a_fixed_one(tmp_path
     assert store.models["mlp"].net is not None
 
 
+def test_answers_are_the_top_three_classes_as_the_label_shows_them(draw_tab):
+    value = json.dumps(pad_value(4))
+    label = draw_tab.predict(value)[1]
+    probabilities = app.state.models.predict(strokes_to_mnist(value))["lenet"].probabilities
+    top = np.argsort(-probabilities)[:3]
+    assert label == {"label": str(top[0]), "confidences": [{"label": str(digit), "confidence": float(probabilities[digit])}
+                                                            for digit in top]}
+
+
+def test_concurrent_drawings_are_answered_together_and_each_gets_its_own_answer():
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = ModelStore(DEFAULT_FOLDER)
+    rng = np.random.default_rng(3)
+    images = [strokes_to_mnist(pad_value(digit % 10, rng)) for digit in range(40)]
+    alone = [store.predict(image) for image in images]
+    with ThreadPoolExecutor(20) as pool:
+        together = list(pool.map(store.predict, images))
+    for one, many in zip(alone, together):
+        for name in one:
+            np.testing.assert_allclose(many[name].probabilities, one[name].probabilities, atol=1e-5)
+
+
 def test_what_the_model_sees_is_the_preprocessed_input_enlarged(draw_tab):
     value = pad_value(5, np.random.default_rng(0))
     seen = draw_tab.predict(value)[-1]
@@ -131,7 +154,7 @@ def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_wo
     with pytest.raises(gr.Error, match=expected):
         tab.save_label(drawing, 3, "a session")
     mlp_label, lenet_label, *_ = tab.predict(drawing)
-    assert max(lenet_label, key=lenet_label.get) == "3" and max(mlp_label, key=mlp_label.get) == "3"
+    assert lenet_label["label"] == "3" and mlp_label["label"] == "3"
 
 
 def test_the_mistakes_gallery_lists_exactly_the_test_errors_the_metadata_counts():

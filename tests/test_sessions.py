@@ -29,3 +29,11 @@ def test_a_visitor_whose_session_was_evicted_labels_on_as_before(tmp_path):
 
 def test_the_app_bounds_the_sessions_gradio_keeps():
     assert launch_options()["state_session_capacity"] == SESSIONS_KEPT <= 500
+
+
+def test_an_idle_server_polls_its_queue_every_20_ms_not_every_millisecond():
+    from demo import app
+    from demo.app import QUEUE_POLL_SECONDS
+
+    assert app.demo._queue.sleep_when_free == QUEUE_POLL_SECONDS == 0.02  # Gradio's private attribute still exists
+    assert launch_options()["run_history"] is False
