@@ -17,6 +17,8 @@ On SIGUSR1 it writes what Gradio holds per session (`--introspect FILE`, JSON): 
 The parent side is `ServerProcess`: start it, read its CPU seconds and RSS from /proc/PID, stop it.
 """
 import argparse
+import asyncio
+import inspect
 import json
 import os
 import signal
@@ -39,7 +41,8 @@ def noop_predict_answer(predict):
     """The app's own answer for one real drawing: what the no-op returns every time (same shape and size)."""
     from testkit.pad_digits import pad_value
 
-    return predict(json.dumps(pad_value(NOOP_DRAWING_DIGIT)))
+    answer = predict(json.dumps(pad_value(NOOP_DRAWING_DIGIT)))
+    return asyncio.run(answer) if inspect.isawaitable(answer) else answer
 
 
 def swap_predict_for_noop(demo):
@@ -57,7 +60,10 @@ def swap_predict_for_noop(demo):
     def noop_predict(pad_value):
         return fixed
 
-    block_fn.fn = noop_predict
+    async def async_noop_predict(pad_value):  # as the app's: Gradio runs a coroutine on its loop, no thread
+        return fixed
+
+    block_fn.fn = async_noop_predict if inspect.iscoroutinefunction(block_fn.fn) else noop_predict
     return block_fn
 
 

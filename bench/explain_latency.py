@@ -8,6 +8,7 @@ panel drawn and encoded as the inline PNGs the browser receives (with and withou
 Also the /explain endpoint's work: `explain` plus serialising its JSON.
 """
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -43,7 +44,7 @@ def main():
     inside = draw_tab.inside
     inside.columns(drawings[0], "3")  # warm-up
     rows = {
-        "update without the view (predict)": timed(draw_tab.predict, drawings),
+        "update without the view (predict)": timed(lambda drawing: asyncio.run(draw_tab.predict(drawing)), drawings),
         "inside view (added per update)": timed(lambda drawing: inside.columns(drawing, ""), drawings),
         "inside view with a 'why not' digit": timed(lambda drawing: inside.columns(drawing, "3"), drawings),
         "/explain (JSON)": timed(lambda drawing: json.dumps(inside.explain(drawing)), drawings),

@@ -139,9 +139,13 @@ class ModelStore:
 
         Prediction.milliseconds is the pass that answered it, shared with the drawings batched with it.
         """
+        return self.submit(images).result()
+
+    def submit(self, images):
+        """`predict`, without waiting: a concurrent.futures.Future of its answer (asyncio.wrap_future awaits it)."""
         future = Future()
         self._jobs.put((None, np.asarray(images, dtype=np.float32).reshape(1, 1, 28, 28), future))
-        return future.result()
+        return future
 
     def inside(self, images):
         """images: float32 (1, 1, 28, 28) in [0, 1] -> {name: demo.inside.Inside} for every loaded model.

@@ -1,4 +1,5 @@
 """The demo's model store and predict callback, on the shipped checkpoints and on broken folders."""
+import asyncio
 import base64
 import json
 import io
@@ -62,7 +63,7 @@ def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_s
 
 
 def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction(draw_tab):
-    for mlp_label, lenet_label, _, _, seen in (draw_tab.predict(""),
+    for mlp_label, lenet_label, _, _, seen in (asyncio.run(draw_tab.predict("")),
                                                draw_tab.predict_image(np.zeros((800, 800, 4), np.uint8))):
         assert mlp_label == lenet_label == {"label": PROMPT, "confidences": None}
         assert seen == SEEN_PLACEHOLDER and "<img" not in seen
@@ -101,7 +102,7 @@ def test_corrupt_checkpoint_is_reported_and_reload_picks_up_a_fixed_one(tmp_path
 
 def test_answers_are_the_top_three_classes_as_the_label_shows_them(draw_tab):
     value = json.dumps(pad_value(4))
-    label = draw_tab.predict(value)[1]
+    label = asyncio.run(draw_tab.predict(value))[1]
     probabilities = app.state.models.predict(strokes_to_mnist(value))["lenet"].probabilities
     top = np.argsort(-probabilities)[:3]
     assert label == {"label": str(top[0]), "confidences": [{"label": str(digit), "confidence": float(probabilities[digit])}
@@ -124,7 +125,7 @@ def test_concurrent_drawings_are_answered_together_and_each_gets_its_own_answer(
 
 def test_what_the_model_sees_is_the_preprocessed_input_enlarged(draw_tab):
     value = pad_value(5, np.random.default_rng(0))
-    seen = draw_tab.predict(value)[-1]
+    seen = asyncio.run(draw_tab.predict(value))[-1]
     encoded = re.search(r'src="data:image/png;base64,([^"]+)"', seen).group(1)
     shown = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(encoded))))
     expected = strokes_to_mnist(value)[0, 0]
@@ -153,7 +154,7 @@ def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_wo
     drawing = json.dumps(pad_value(3))
     with pytest.raises(gr.Error, match=expected):
         tab.save_label(drawing, 3, "a session")
-    mlp_label, lenet_label, *_ = tab.predict(drawing)
+    mlp_label, lenet_label, *_ = asyncio.run(tab.predict(drawing))
     assert lenet_label["label"] == "3" and mlp_label["label"] == "3"
 
 

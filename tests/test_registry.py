@@ -1,4 +1,5 @@
 """A third model is one registry entry plus its network: the trainer, the answers, the curves and the inside view follow."""
+import asyncio
 import json
 
 import numpy as np
@@ -51,7 +52,7 @@ def test_a_third_model_trains_answers_and_shows_its_curves_and_inside(tiny_train
     assert store.models["tiny"].net is not None and store.models["lenet"].net is None
     assert store.models["tiny"].metadata["parameters"] == 784 * 16 + 16 + 16 * 10 + 10
 
-    outputs = DrawTab(store, DrawingStore("")).predict(json.dumps(pad_value(7)))
+    outputs = asyncio.run(DrawTab(store, DrawingStore("")).predict(json.dumps(pad_value(7))))
     assert len(outputs) == 2 * len(MODELS) + 1  # every model's label and line, then the preview
     tiny_label = outputs[list(MODELS).index("tiny")]
     assert tiny_label["label"] in "0123456789" and len(tiny_label["confidences"]) == 3
