@@ -18,6 +18,7 @@ if __package__ in (None, ""):  # run as `python demo/app.py` or `gradio demo/app
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")  # Gradio's record of queued events (10,000 by default)
 # Before MXNet is imported: the app makes many one-drawing passes, and OpenMP's extra threads would only
 # spin against the server's own threads for the cores (one thread: ~3.5 instead of ~4.6 ms a drawing).
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -131,7 +131,7 @@ class RateLimit:
 class RateLimiter:
     """Token buckets per session and for the server, with an injectable clock (time.monotonic)."""
 
-    IDLE_SESSIONS_KEPT = 10_000  # beyond this, sessions idle for an hour (their buckets full again) are forgotten
+    IDLE_SESSIONS_KEPT = 1_000  # beyond this, the sessions whose buckets are full again are forgotten (no limit lost)
 
     def __init__(self, limit=RateLimit(), clock=time.monotonic):
         self.limit, self.clock = limit, clock
