@@ -32,6 +32,8 @@ import signal
 import subprocess
 import sys
 import time
+import tempfile
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,6 +298,8 @@ def parse_args(argv=None):
     parser.add_argument("--digits", type=int, default=10, help="digits per student")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--app-only", action="store_true", help="only the demo, no no-op comparison")
+    parser.add_argument("--finetune", action="store_true",
+                        help="a teacher's fine-tune runs beside each load (needs MNIST_DIR)")
     parser.add_argument("--noop-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sample-hz", type=float, default=class_strokes.SAMPLE_HZ, help="pen points per second")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as timed out")
@@ -310,6 +314,29 @@ def parse_args(argv=None):
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the servers (both), e.g. MALLOC_ARENA_MAX=2; repeatable")
     return parser.parse_args(argv)
+
+
+@contextmanager
+def finetune_beside(records, rng, drawings=300):
+    """A teacher's fine-tune running beside the load, started as the Teacher tab starts it (demo/finetune.py:
+    the trainer in a process of its own at nice 10, one thread) on `drawings` of the records as a class's."""
+    from bench.finetune_class import UNLIMITED, label_drawings
+    from demo.drawings import DrawingStore
+    from demo.finetune import FineTuner
+    from trainer import checkpoint, mnist
+
+    with tempfile.TemporaryDirectory(prefix="class-live-finetune-") as folder:
+        store = DrawingStore(Path(folder) / "drawings.sqlite", rate_limit=UNLIMITED)
+        label_drawings([records[index] for index in rng.choice(len(records), drawings, replace=False)], store, rng)
+        tuner = FineTuner(Path(folder) / "runs", checkpoint.DEFAULT_FOLDER, mnist.resolve_data_dir())
+        tuner.start(store, checkpoint.DEFAULT_FOLDER)
+        time.sleep(15)  # past its start-up (MNIST loaded, the first epoch going)
+        try:
+            yield
+        finally:
+            running = tuner.running() is not None
+            tuner.stop()
+            print(f"  a teacher's fine-tune ran beside it: {'the whole time' if running else 'NOT the whole time'}")
 
 
 def main(argv=None):
@@ -331,8 +358,10 @@ def main(argv=None):
     kinds = ["noop"] if args.noop_only else ["demo"] if args.app_only else ["demo", "noop"]
     loads, ok = {}, True
     for kind in kinds:
-        loads[kind] = run_load(kind, work, args.seed, args.timeout, args.py_spy if kind == "demo" else None,
-                               args.py_spy_gil, env)
+        beside = finetune_beside([r for records in sets.values() for r in records], rng) if args.finetune else nullcontext()
+        with beside:
+            loads[kind] = run_load(kind, work, args.seed, args.timeout, args.py_spy if kind == "demo" else None,
+                                   args.py_spy_gil, env)
         print("\n".join(report(loads[kind], args.students, args.digits)), flush=True)
         ok &= loads[kind].counters.errors == 0
     if "demo" in loads and "noop" in loads:

@@ -42,10 +42,9 @@ def choose_writers(records, count, hard, seed):
     return sorted(writers, key=errors.get, reverse=True)[:count]
 
 
-def label_class(records, writers, store, seed):
-    """Replay the writers' digits on the pad and store them as labelled drawings; returns the count."""
-    rng = np.random.default_rng(seed)
-    for index, record in enumerate(r for r in records if r["writer"] in writers):
+def label_drawings(records, store, rng):
+    """Replay the records on the pad and store them as drawings labelled by 30 students; returns the count."""
+    for index, record in enumerate(records):
         value = json.dumps(real_strokes.replay(record, rng))
         store.add(record["label"], value, strokes_to_mnist(value), {"lenet": np.full(10, 0.1)}, {"lenet": "bench"},
                   f"student-{index % 30}")
@@ -72,7 +71,7 @@ def main(argv=None):
     writers = choose_writers(records, args.writers, args.hard, args.seed)
     with tempfile.TemporaryDirectory(prefix="finetune-class-") as scratch:
         store = DrawingStore(Path(scratch) / "drawings.sqlite", rate_limit=UNLIMITED)
-        count = label_class(records, set(writers), store, args.seed)
+        count = label_drawings([r for r in records if r["writer"] in writers], store, np.random.default_rng(args.seed))
         print(f"a class of {len(writers)} writers{' (the hardest)' if args.hard else ''}: {count} labelled drawings")
         tuner = FineTuner(Path(scratch) / "runs", checkpoint.DEFAULT_FOLDER, data_dir)
         started = time.time()
