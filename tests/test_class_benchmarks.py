@@ -1,5 +1,7 @@
 """The class benchmarks (bench/class_live.py, bench/soak.py, bench/idle.py) and their parts: each runs here
 in a small size so that it cannot rot, and the requests they send are checked against a real page's."""
+import asyncio
+import inspect
 import json
 import re
 
@@ -112,10 +114,11 @@ def test_noop_predict_answers_like_the_app_for_its_drawing_and_the_same_whatever
     from demo import app
     state = app.build_app(app.Config(drawings_db=""))
     block_fn = [f for f in state.demo.fns.values() if f.api_name == "predict"][0]
-    real = block_fn.fn(json.dumps(pad_value(NOOP_DRAWING_DIGIT)))
+    real = asyncio.run(block_fn.fn(json.dumps(pad_value(NOOP_DRAWING_DIGIT))))
     swap_predict_for_noop(state.demo)
-    fixed = block_fn.fn(json.dumps(pad_value(1)))
-    assert fixed == block_fn.fn("") and len(fixed) == len(block_fn.outputs) == 5
+    assert inspect.iscoroutinefunction(block_fn.fn)  # as the app's: run on Gradio's loop, no worker thread
+    fixed = asyncio.run(block_fn.fn(json.dumps(pad_value(1))))
+    assert fixed == asyncio.run(block_fn.fn("")) and len(fixed) == len(block_fn.outputs) == 5
     assert fixed[:2] == real[:2] and fixed[-1] == real[-1] and fixed[-1].startswith("<img")  # labels, preview
     for line, real_line in zip(fixed[2:4], real[2:4]):  # the model lines: the same but for their milliseconds
         assert re.sub(r"[\d.]+ ms", "ms", line) == re.sub(r"[\d.]+ ms", "ms", real_line)
