@@ -1,12 +1,15 @@
 """How well do the models read real people's handwriting, replayed as strokes on the drawing pad?
 
-    python bench/real_strokes.py [--checkpoints checkpoints/] [--data ../shared/data/pendigits] [--limit N]
+    python bench/real_strokes.py [--checkpoints checkpoints/] [--data DIR ...] [--limit N]
 
-Each pendigits record (pen trajectories from 30 writers, y up, tablet pixels; see the data's README)
-becomes the value the drawing pad sends: y flipped to point down, the digit normalised by its own
-bounding box, then placed on a 300-600 px pad at 25-90 % of its shorter side, at a random position,
-with a random brush. That value goes through the demo's own `strokes_to_mnist`, then through each
-model, in batches. Seeded: the same flags give the same numbers.
+Two development sets of real pen trajectories (y up, tablet units; see each data folder's README),
+found by default at $PENDIGITS_DIR / $UNIPEN_DIR, else ../shared/data/<name> beside the repository:
+pendigits (one lab, 30 writers) and unipen-dev (15 sites, 95 writers; reported for its checked
+`quality` OK labels and for all). Each record becomes the value the drawing pad sends: points in
+millimetres (a site's `points_per_mm` may differ in x and y), y flipped to point down, the digit
+normalised by its own bounding box, then placed on a 300-600 px pad at 25-90 % of its shorter side,
+at a random position, with a random brush. That value goes through the demo's own `strokes_to_mnist`,
+then through each model, in batches. Seeded: the same flags give the same numbers.
 """
 import argparse
 import gzip
@@ -15,6 +18,7 @@ import os
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,36 +30,60 @@ from trainer import checkpoint  # noqa: E402
 from trainer.models import MODELS  # noqa: E402
 from trainer.mxnet_shim import mx  # noqa: E402
 
-DATA_FILE = "pendigits-train-strokes.jsonl.gz"
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pendigits"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# Development set name -> (its strokes file, the environment variable naming its folder).
+DATA_SETS = {"pendigits": ("pendigits-train-strokes.jsonl.gz", "PENDIGITS_DIR"),
+             "unipen-dev": ("unipen-dev-strokes.jsonl.gz", "UNIPEN_DIR")}
 PAD_SIDES = (300, 600)  # pad width and height, px
 DIGIT_SHARE = (0.25, 0.90)  # digit's longer side / pad's shorter side
 BRUSH_SHARE = (0.01, 0.06)  # pen diameter / pad's longer side
 
 
-def data_folder(flag_value=None):
-    """--data, else $PENDIGITS_DIR, else ../shared/data/pendigits next to the repository."""
-    return Path(flag_value or os.environ.get("PENDIGITS_DIR") or DEFAULT_DATA).expanduser()
+@dataclass
+class Replayed:
+    """A development set through the pad: images float32 (N, 1, 28, 28), labels int64 (N,), and
+    subsets {"all": bool (N,), ...} that are reported separately (unipen-dev's checked labels: "OK")."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    subsets: dict
+
+
+def default_folder(name):
+    """$PENDIGITS_DIR / $UNIPEN_DIR, else ../shared/data/<name> beside the repository."""
+    return Path(os.environ.get(DATA_SETS[name][1]) or SHARED_DATA / name).expanduser()
 
 
 def add_data_arguments(parser):
-    """The flags that choose the development set: --data and --limit (shared by the benches that replay it)."""
-    parser.add_argument("--data", default=None,
-                        help="pendigits folder (default: $PENDIGITS_DIR, else ../shared/data/pendigits)")
-    parser.add_argument("--limit", type=int, default=None, help="replay only the first N real digits")
+    """The flags that choose the development sets: --data and --limit (shared by the benches that replay them)."""
+    parser.add_argument("--data", action="append", default=None, metavar="DIR",
+                        help="a pendigits or unipen-dev folder; repeat for both (default: both, from $PENDIGITS_DIR "
+                             "and $UNIPEN_DIR, else ../shared/data/pendigits and ../shared/data/unipen-dev)")
+    parser.add_argument("--limit", type=int, default=None, help="replay only the first N digits of each set")
 
 
-def missing_data_message(folder):
-    return f"no pendigits strokes at {Path(folder) / DATA_FILE}; give --data DIR or set PENDIGITS_DIR"
+def data_sets(folders=None):
+    """--data folders (None: each set's default folder) -> ({name: folder} of the sets found, [folders without one]).
+
+    A folder is recognised by the strokes file it holds."""
+    candidates = [(name, default_folder(name)) for name in DATA_SETS] if not folders else \
+        [(name, Path(folder).expanduser()) for folder in folders for name in DATA_SETS]
+    found = {name: folder for name, folder in candidates if (folder / DATA_SETS[name][0]).is_file()}
+    empty = [folder for folder in dict.fromkeys(folder for _, folder in candidates) if folder not in found.values()]
+    return found, empty
 
 
-def load_records(folder, limit=None):
-    """The pendigits records [{"label", "writer", "strokes"}, ...] from `folder`, or None if the file is absent."""
-    path = Path(folder) / DATA_FILE
-    if not path.is_file():
-        return None
+def missing_data_message(folders):
+    """One line: where no development set was found, and how to point at one."""
+    return (f"no development set in {' or '.join(map(str, folders))} (neither "
+            f"{' nor '.join(file for file, _ in DATA_SETS.values())}); give --data DIR or set "
+            f"{' / '.join(variable for _, variable in DATA_SETS.values())}")
+
+
+def load_records(name, folder, limit=None):
+    """The records [{"label", "strokes", ...}, ...] of development set `name` in `folder`."""
     records = []
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
+    with gzip.open(Path(folder) / DATA_SETS[name][0], "rt", encoding="utf-8") as lines:
         for line in lines:
             records.append(json.loads(line))
             if limit is not None and len(records) >= limit:
@@ -63,13 +91,24 @@ def load_records(folder, limit=None):
     return records
 
 
-def replay(record, rng):
-    """A pendigits record (strokes in tablet pixels, y up) -> the pad value a person drawing it would send.
+def millimetres(record):
+    """A record's strokes as float (n, 2) arrays in millimetres, x right and y up.
 
-    The y axis is flipped (the pad's points down), the digit is scaled by its own bounding box so its
-    longer side is a random share of the pad, and placed at a random spot fully inside the pad.
+    unipen-dev gives each site's points per mm in x and y (site aga: 33.7 and 38.6, so its raw points
+    squash every digit by 13 %); pendigits has square tablet pixels and no such field (scale 1).
     """
-    strokes = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in record["strokes"]]
+    per_mm = np.asarray(record.get("points_per_mm", (1.0, 1.0)), dtype=np.float64)
+    return [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) / per_mm for stroke in record["strokes"]]
+
+
+def replay(record, rng):
+    """A record (strokes in tablet units, y up) -> the pad value a person drawing it would send.
+
+    The points go to millimetres (square), the y axis is flipped (the pad's points down), the digit
+    is scaled by its own bounding box so its longer side is a random share of the pad, and placed at a
+    random spot fully inside the pad.
+    """
+    strokes = millimetres(record)
     every_point = np.concatenate(strokes)
     low, high = every_point.min(axis=0), every_point.max(axis=0)
     width, height = (float(side) for side in rng.integers(PAD_SIDES[0], PAD_SIDES[1] + 1, 2))
@@ -92,10 +131,34 @@ def replay_all(records, seed=0):
     return images, np.array([record["label"] for record in records], dtype=np.int64)
 
 
+def replay_set(records, seed=0):
+    """Records -> Replayed; the subset "OK" exists where the records carry UNIPEN's `quality` field."""
+    images, labels = replay_all(records, seed)
+    subsets = {"all": np.ones(len(labels), dtype=bool)}
+    if records and "quality" in records[0]:
+        subsets = {"OK": np.array([record["quality"] == "OK" for record in records]), **subsets}
+    return Replayed(images, labels, subsets)
+
+
+def load_and_replay(folders=None, limit=None, seed=0):
+    """--data folders -> ({name: Replayed} for the sets found, [folders without one])."""
+    found, empty = data_sets(folders)
+    return {name: replay_set(load_records(name, folder, limit), seed) for name, folder in found.items()}, empty
+
+
 def predict(net, images, batch_size=1000):
     """Predicted classes (N,) for float32 images (N, 1, 28, 28)."""
     return np.concatenate([net(mx.nd.array(images[start:start + batch_size])).argmax(axis=1).asnumpy()
                            for start in range(0, len(images), batch_size)]).astype(np.int64)
+
+
+def errors_by_subset(net, replayed):
+    """{"pendigits all": errors, "unipen-dev OK": errors, ...} of one network on replayed sets {name: Replayed}."""
+    counts = {}
+    for name, data in replayed.items():
+        wrong = predict(net, data.images) != data.labels
+        counts.update({f"{name} {subset}": int(wrong[mask].sum()) for subset, mask in data.subsets.items()})
+    return counts
 
 
 def report(name, labels, predicted, top=8):
@@ -121,22 +184,25 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="seeds pad sizes, positions and brushes")
     args = parser.parse_args(argv)
 
-    folder = data_folder(args.data)
-    records = load_records(folder, args.limit)
-    if records is None:
-        print(missing_data_message(folder))
+    started = time.time()
+    replayed, empty = load_and_replay(args.data, args.limit, args.seed)
+    if empty:
+        print(missing_data_message(empty))
+    if not replayed:
         return 0
     warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
-    started = time.time()
-    images, labels = replay_all(records, args.seed)
-    print(f"replayed {len(labels):,} real digits through the pad's preprocessing in {time.time() - started:.0f} s")
+    print(f"replayed {', '.join(f'{len(data.labels):,} {name}' for name, data in replayed.items())} real digits"
+          f" through the pad's preprocessing in {time.time() - started:.0f} s")
     for name in MODELS:
         try:
             net = checkpoint.load_network(args.checkpoints, name)
         except checkpoint.CheckpointError as error:
             print(f"{name:<6} skipped: {error}")
             continue
-        print("\n".join(report(name, labels, predict(net, images))))
+        for set_name, data in replayed.items():
+            predicted = predict(net, data.images)
+            for subset, mask in data.subsets.items():
+                print("\n".join(report(f"{name} {set_name} {subset}", data.labels[mask], predicted[mask])))
     return 0
 
 

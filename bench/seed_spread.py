@@ -5,9 +5,10 @@
 
 Trains the same recipe once per seed (trainer/train.py with every other flag passed through, into a
 temporary folder), then prints each run's MNIST test errors (10,000 images) and real-handwriting
-errors (the pendigits development set replayed on the pad, bench/real_strokes.py), and their mean and
-standard deviation. The seed decides the initial weights, the validation split, the batch order and
-the augmentation; the replay of the real strokes is the same for every run.
+errors (the development sets replayed on the pad, bench/real_strokes.py: pendigits, unipen-dev's
+checked labels and all of it), and their mean and standard deviation. The seed decides the initial
+weights, the validation split, the batch order and the augmentation; the replay of the real strokes
+is the same for every run.
 """
 import argparse
 import sys
@@ -41,29 +42,28 @@ def parse_args(argv=None):
 
 
 def spread_lines(name, runs):
-    """runs: [(seed, MNIST test errors, real errors or None)] -> printable lines with mean and deviation."""
+    """runs: [(seed, MNIST test errors, {"pendigits all": errors, ...})] -> printable lines with mean and deviation."""
     lines = [f"{name:<6} seed {seed:>4}: MNIST test errors {mnist_errors:>4}"
-             + ("" if real_errors is None else f", real-handwriting errors {real_errors:>4}")
-             for seed, mnist_errors, real_errors in runs]
-    for label, column in (("MNIST test", 1), ("real-handwriting", 2)):
-        values = np.array([run[column] for run in runs if run[column] is not None], dtype=np.float64)
-        if len(values):
-            lines.append(f"{name:<6} {label} errors: mean {values.mean():.1f}, standard deviation "
-                         f"{values.std(ddof=1) if len(values) > 1 else 0.0:.1f}, range {values.min():.0f}-{values.max():.0f}"
-                         f" over {len(values)} seeds")
+             + "".join(f", {subset} {errors:>4}" for subset, errors in real.items())
+             for seed, mnist_errors, real in runs]
+    columns = {"MNIST test": [mnist_errors for _, mnist_errors, _ in runs]}
+    for _, _, real in runs:
+        for subset, errors in real.items():
+            columns.setdefault(subset, []).append(errors)
+    for label, column in columns.items():
+        values = np.array(column, dtype=np.float64)
+        lines.append(f"{name:<6} {label} errors: mean {values.mean():.1f}, standard deviation "
+                     f"{values.std(ddof=1) if len(values) > 1 else 0.0:.1f}, range {values.min():.0f}-{values.max():.0f}"
+                     f" over {len(values)} seeds")
     return lines
 
 
 def main(argv=None):
     args, train_flags = parse_args(argv)
     warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
-    folder = real_strokes.data_folder(args.data)
-    records = real_strokes.load_records(folder, args.limit)
-    if records is None:
-        print(f"{real_strokes.missing_data_message(folder)}: MNIST errors only")
-        real_images = real_labels = None
-    else:
-        real_images, real_labels = real_strokes.replay_all(records)
+    replayed, empty = real_strokes.load_and_replay(args.data, args.limit)
+    if empty:
+        print(f"{real_strokes.missing_data_message(empty)}: measuring {', '.join(['MNIST', *replayed])}")
     runs = {name: [] for name in args.models}
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix=f"seed-{seed}-") as out_dir:
@@ -74,11 +74,8 @@ def main(argv=None):
             print(f"seed {seed}: trained in {(time.time() - started) / 60:.1f} min", flush=True)
             for name in args.models:
                 mnist_errors = checkpoint.read_metadata(out_dir, name)["evaluation"]["test_errors"]
-                real_errors = None
-                if real_images is not None:
-                    predicted = real_strokes.predict(checkpoint.load_network(out_dir, name), real_images)
-                    real_errors = int((predicted != real_labels).sum())
-                runs[name].append((seed, mnist_errors, real_errors))
+                real = real_strokes.errors_by_subset(checkpoint.load_network(out_dir, name), replayed)
+                runs[name].append((seed, mnist_errors, real))
     for name, model_runs in runs.items():
         print("\n".join(spread_lines(name, model_runs)))
     return 0

@@ -68,6 +68,9 @@ ZERO = _digit([((9, 4), (19, 4)), ((19, 4), (19, 23)), ((19, 23), (9, 23)), ((9,
 THREE = _digit([((9, 4), (19, 4)), ((19, 4), (19, 23)), ((12, 13), (19, 13)), ((9, 23), (19, 23))])
 
 
+RESHAPING_STYLES = {"zero_slash", "four_short_stem"}  # they shrink or erase the digit, not only add strokes
+
+
 def _only(style):
     """STYLE_PROBABILITY with `style` always on and every other style off."""
     return {name: float(name == style) for name in augment.STYLE_PROBABILITY}
@@ -81,7 +84,7 @@ def _styled(monkeypatch, style, digit, label, count=16):
     assert changed.all()
     assert styled.shape == images.shape and styled.dtype == np.float32
     assert styled.min() >= 0.0 and styled.max() <= 1.0
-    if style in augment._PEN_STYLES:
+    if style not in RESHAPING_STYLES:
         assert (styled >= images - 1e-6).all()  # a pen only adds ink
     assert (labels == label).all()
     return images[:, 0], styled[:, 0]
@@ -105,7 +108,7 @@ def test_a_one_gains_a_flag_down_to_the_left_of_its_top(monkeypatch):
     added = (styled - plain) > 0.5
     assert added[:, :14, :13].any(axis=(1, 2)).all()  # every 1: new ink left of the stem, upper half
     assert not added[:, :, 16:].any() and not added[:, 19:].any()  # nothing right of the stem or near its foot
-    starts, ends = augment._one_flag(plain, np.random.default_rng(1))  # the strokes it draws, (x, y) px
+    _, starts, ends = augment._one_flag(plain, np.random.default_rng(1))  # the strokes it draws, (x, y) px
     down, left = (ends - starts)[:, 1], (starts - ends)[:, 0]
     assert (left > 0).all() and (np.degrees(np.arctan2(down, left)) >= augment.FLAG_MIN_DROP_DEG - 1e-6).all()
 
@@ -123,10 +126,33 @@ def test_a_nine_gains_a_tail_curling_left(monkeypatch):
     assert added[:, 15:26, :16].any(axis=(1, 2)).all() and not added[:, :15].any()
 
 
-def test_a_zero_gains_a_slash_from_top_right_to_bottom_left(monkeypatch):
-    plain, styled = _styled(monkeypatch, "zero_slash", ZERO, 0)
-    added = (styled - plain) > 0.5
-    assert added[:, 9:13, 14:18].any(axis=(1, 2)).all() and added[:, 15:19, 10:14].any(axis=(1, 2)).all()
+def test_a_zero_gains_a_long_stroke_through_its_ring_and_stays_inside_the_image(monkeypatch):
+    plain, styled = _styled(monkeypatch, "zero_slash", ZERO, 0, count=64)
+    assert (plain[:, 12:16, 12:16] < 0.05).all() and (styled[:, 12:16, 12:16] > 0.5).any(axis=(1, 2)).all()
+    ink = styled > 0.05
+    assert not ink[:, [0, -1]].any() and not ink[:, :, [0, -1]].any()  # nothing cut off at the image's edges
+    rings, starts, ends = augment._zero_slash(plain, np.random.default_rng(1))
+    top, bottom, _, _ = augment._ink_box(rings)
+    length = np.hypot(*(ends - starts).T)
+    assert (length >= augment.ZERO_SLASH_LENGTH[0] * (bottom - top) - 1).all()  # longer than the ring is tall
+    past_both_ends = (np.minimum(starts[:, 1], ends[:, 1]) < top - 1) & (np.maximum(starts[:, 1], ends[:, 1]) > bottom + 1)
+    assert past_both_ends.mean() > 0.7  # most reach well past the ring, above and below
+    plain_top, plain_bottom, _, _ = augment._ink_box(plain)
+    assert ((bottom - top) < plain_bottom - plain_top).all()  # the ring shrank to make room for the slash
+
+
+def test_a_slashed_zero_is_refitted_whole_into_the_20_px_box(monkeypatch):
+    """The slash leaves the ring's box; the re-fit brings ring and slash together back into 20 px."""
+    for name, value in (("MAX_ROTATION_DEG", 0.0), ("SCALE_RANGE", (1.0, 1.0)), ("MAX_ASPECT_CHANGE", 0.0),
+                        ("MAX_SHEAR", 0.0), ("MAX_SHIFT_PX", 0.0), ("KEEP_STROKE_PROBABILITY", 1.0),
+                        ("STYLE_PROBABILITY", _only("zero_slash"))):
+        monkeypatch.setattr(augment, name, value)
+    refitted = augment.augment_batch(np.repeat(ZERO[np.newaxis], 32, axis=0), np.random.default_rng(0),
+                                     np.zeros(32, dtype=int)).asnumpy()[:, 0]
+    assert refitted.min() >= 0.0 and refitted.max() <= 1.0
+    for image in refitted:
+        ink = np.argwhere(image > 0.05)
+        assert 19 <= np.ptp(ink, axis=0).max() + 1 <= 22 and ink.min() > 0 and ink.max() < 27
 
 
 FOUR = _digit([((9, 4), (7, 15)), ((7, 15), (21, 15)), ((17, 4), (17, 23))])

@@ -1,5 +1,5 @@
-"""bench/real_strokes.py: the replay of pendigits records on the drawing pad, and the benchmark script;
-bench/seed_spread.py, which runs it over several training seeds."""
+"""bench/real_strokes.py: the replay of the development sets (pendigits, unipen-dev) on the drawing pad,
+and the benchmark script; bench/seed_spread.py, which runs it over several training seeds."""
 import numpy as np
 import pytest
 
@@ -8,19 +8,39 @@ from conftest import run_script
 from demo.preprocess import strokes_to_mnist
 from trainer import checkpoint
 
-# The shipped checkpoints' accuracy on the whole development set (README, Results), rounded down.
+# The shipped checkpoints' accuracy (README, Results), rounded down: pendigits all, unipen-dev's checked labels.
 MLP_FLOOR, LENET_FLOOR = 0.97, 0.98
+UNIPEN_OK_FLOOR = 0.97
 # A pendigits-style "7", tablet pixels with y pointing up: the bar at the top (high y), then the stem down.
 SEVEN_Y_UP = {"label": 7, "strokes": [[[100, 400], [200, 400], [300, 400], [250, 250], [200, 100]]]}
+AGA_PER_MM = [33.728, 38.555]  # unipen-dev's one anisotropic site: points per mm in x and y
+AGA_ZERO = "unipen-1a/aga/annzchrl.dat#172"  # a 0 written at that site
+
+
+def development_set(name, limit=None):
+    """A development set's records from ../shared/data/<name> (or its environment variable), or skip without it."""
+    found, _ = real_strokes.data_sets()
+    if name not in found:
+        pytest.skip(f"no {name} strokes in {real_strokes.default_folder(name)} (set {real_strokes.DATA_SETS[name][1]})")
+    return real_strokes.load_records(name, found[name], limit)
 
 
 @pytest.fixture(scope="module")
 def pendigits():
     """The first 400 real digits, or skip when the development set is not on this machine."""
-    records = real_strokes.load_records(real_strokes.data_folder(), limit=400)
-    if records is None:
-        pytest.skip(f"no pendigits strokes in {real_strokes.data_folder()} (set PENDIGITS_DIR)")
-    return records
+    return development_set("pendigits", limit=400)
+
+
+@pytest.fixture(scope="module")
+def unipen():
+    """All of unipen-dev, or skip when it is not on this machine."""
+    return development_set("unipen-dev")
+
+
+def pad_aspect(value):
+    """Height / width of the strokes in a pad value."""
+    points = np.concatenate([np.array(stroke) for stroke in value["strokes"]])
+    return np.ptp(points[:, 1]) / np.ptp(points[:, 0])
 
 
 def test_replay_puts_a_y_up_seven_upright_with_its_bar_at_the_top():
@@ -49,6 +69,37 @@ def test_replay_is_seeded():
     np.testing.assert_array_equal(first, real_strokes.replay_all([SEVEN_Y_UP] * 3, seed=4)[0])
 
 
+def test_replay_corrects_a_sites_anisotropic_points():
+    """A circle 10 mm across, recorded at aga's resolution (more points per mm in y), comes out round."""
+    angles = np.linspace(0, 2 * np.pi, 60)
+    millimetres = np.column_stack((10 + 5 * np.cos(angles), 10 + 5 * np.sin(angles)))
+    record = {"label": 0, "points_per_mm": AGA_PER_MM, "strokes": [(millimetres * AGA_PER_MM).round().tolist()]}
+    value = real_strokes.replay(record, np.random.default_rng(0))
+    assert pad_aspect(value) == pytest.approx(1.0, abs=0.02)
+    raw = real_strokes.replay({**record, "points_per_mm": [1, 1]}, np.random.default_rng(0))
+    assert pad_aspect(raw) == pytest.approx(AGA_PER_MM[1] / AGA_PER_MM[0], abs=0.02)  # 14 % too tall uncorrected
+
+
+def test_replay_of_a_known_aga_digit_keeps_its_shape_in_millimetres(unipen):
+    record = next(record for record in unipen if record["id"] == AGA_ZERO)
+    assert record["points_per_mm"] == pytest.approx(AGA_PER_MM, abs=0.01) and record["label"] == 0
+    points = np.concatenate([np.array(stroke, dtype=float) for stroke in record["strokes"]])
+    written = np.ptp(points[:, 1]) / AGA_PER_MM[1] / (np.ptp(points[:, 0]) / AGA_PER_MM[0])  # height / width in mm
+    for seed in range(3):
+        assert pad_aspect(real_strokes.replay(record, np.random.default_rng(seed))) == pytest.approx(written, rel=0.02)
+    raw_points = np.ptp(points[:, 1]) / np.ptp(points[:, 0])
+    assert abs(raw_points / written - 1) > 0.1  # uncorrected, the tablet's points would have squashed it
+
+
+def test_unipen_replay_reports_its_checked_labels_apart():
+    records = [{"label": 1, "quality": quality, "points_per_mm": [1, 1], "strokes": [[[0, 0], [0, 50]]]}
+               for quality in ("OK", "?", "OK")]
+    replayed = real_strokes.replay_set(records)
+    np.testing.assert_array_equal(replayed.subsets["OK"], [True, False, True])
+    assert replayed.subsets["all"].all() and replayed.images.shape == (3, 1, 28, 28)
+    assert list(real_strokes.replay_set([SEVEN_Y_UP]).subsets) == ["all"]  # pendigits has no quality field
+
+
 def test_the_shipped_lenet_reads_real_digits_far_better_upright_than_flipped(pendigits):
     flipped = [{**record, "strokes": [[[x, -y] for x, y in stroke] for stroke in record["strokes"]]}
                for record in pendigits]
@@ -62,34 +113,54 @@ def test_the_shipped_lenet_reads_real_digits_far_better_upright_than_flipped(pen
 
 def test_the_shipped_models_read_real_handwriting_as_the_readme_says(pendigits):
     """The whole development set, replayed as bench/real_strokes.py does by default (seed 0)."""
-    records = real_strokes.load_records(real_strokes.data_folder())
-    images, labels = real_strokes.replay_all(records)
+    images, labels = real_strokes.replay_all(development_set("pendigits"))
     for name, required in (("mlp", MLP_FLOOR), ("lenet", LENET_FLOOR)):
         net = checkpoint.load_network(checkpoint.DEFAULT_FOLDER, name)
         accuracy = (real_strokes.predict(net, images) == labels).mean()
         assert accuracy >= required, (name, accuracy)
 
 
-def test_benchmark_prints_accuracy_per_class_and_confusions(pendigits):
+def test_the_shipped_models_read_unipens_checked_digits_as_the_readme_says(unipen):
+    replayed = real_strokes.replay_set(unipen)
+    checked = replayed.subsets["OK"]
+    assert checked.sum() == 1101
+    for name in ("mlp", "lenet"):
+        predicted = real_strokes.predict(checkpoint.load_network(checkpoint.DEFAULT_FOLDER, name), replayed.images)
+        accuracy = (predicted == replayed.labels)[checked].mean()
+        assert accuracy >= UNIPEN_OK_FLOOR, (name, accuracy)
+
+
+def test_benchmark_prints_each_set_apart_with_accuracy_per_class_and_confusions(pendigits, unipen):
     result = run_script("bench/real_strokes.py", "--limit", "200")
     assert result.returncode == 0, result.stderr
     for name in ("mlp", "lenet"):
-        assert f"\n{name}" in "\n" + result.stdout
+        for subset in ("pendigits all", "unipen-dev OK", "unipen-dev all"):
+            assert f"\n{name} {subset} " in "\n" + result.stdout
     assert "per class: 0:" in result.stdout and "confusions (true->predicted count)" in result.stdout
 
 
-def test_benchmark_says_so_and_exits_cleanly_without_the_data(tmp_path):
+def test_benchmark_reads_the_one_set_given_by_data(unipen):
+    result = run_script("bench/real_strokes.py", "--limit", "50", "--data", real_strokes.data_sets()[0]["unipen-dev"])
+    assert result.returncode == 0, result.stderr
+    assert "\nlenet unipen-dev OK " in result.stdout and "pendigits" not in result.stdout
+
+
+def test_benchmark_says_so_in_one_line_and_exits_cleanly_without_the_data(tmp_path):
     result = run_script("bench/real_strokes.py", "--data", tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "no pendigits strokes" in result.stdout and "PENDIGITS_DIR" in result.stdout
+    assert result.stdout.count("\n") == 1 and "no development set" in result.stdout
+    assert "PENDIGITS_DIR" in result.stdout and "UNIPEN_DIR" in result.stdout
 
 
-def test_seed_spread_reports_each_seed_and_the_mean_and_deviation():
-    lines = seed_spread.spread_lines("lenet", [(42, 56, 155), (1, 58, 125), (2, 60, None)])
-    assert lines[0] == "lenet  seed   42: MNIST test errors   56, real-handwriting errors  155"
+def test_seed_spread_reports_each_seed_and_the_mean_and_deviation_of_every_set():
+    lines = seed_spread.spread_lines("lenet", [(42, 56, {"pendigits all": 155, "unipen-dev OK": 20}),
+                                               (1, 58, {"pendigits all": 125, "unipen-dev OK": 30}),
+                                               (2, 60, {})])
+    assert lines[0] == "lenet  seed   42: MNIST test errors   56, pendigits all  155, unipen-dev OK   20"
     assert lines[2] == "lenet  seed    2: MNIST test errors   60"  # no development set for that run
-    assert "mean 58.0, standard deviation 2.0, range 56-60 over 3 seeds" in lines[3]
-    assert "mean 140.0, standard deviation 21.2, range 125-155 over 2 seeds" in lines[4]
+    assert "MNIST test errors: mean 58.0, standard deviation 2.0, range 56-60 over 3 seeds" in lines[3]
+    assert "pendigits all errors: mean 140.0, standard deviation 21.2, range 125-155 over 2 seeds" in lines[4]
+    assert "unipen-dev OK errors: mean 25.0, standard deviation 7.1, range 20-30 over 2 seeds" in lines[5]
 
 
 def test_seed_spread_trains_one_run_per_seed(mnist_dir):
@@ -98,3 +169,6 @@ def test_seed_spread_trains_one_run_per_seed(mnist_dir):
     assert result.returncode == 0, result.stderr
     assert "seed 3: trained" in result.stdout and "seed 4: trained" in result.stdout
     assert "lenet  MNIST test errors: mean" in result.stdout and "over 2 seeds" in result.stdout
+    for subset in ("pendigits all", "unipen-dev OK", "unipen-dev all"):
+        if subset.split()[0] in real_strokes.data_sets()[0]:
+            assert f"lenet  {subset} errors: mean" in result.stdout

@@ -2,14 +2,16 @@
 
 Runs once per batch, so it never becomes the input pipeline's bottleneck. First, given the labels,
 the writing styles people use and MNIST barely has (a flag or a base on a 1, a bar across a 7, a
-tail curling left under a 9, a slash through a 0, a 4 whose right stem starts low) are drawn or
+tail curling left under a 9, a long slash through a 0, a 4 whose right stem starts low) are drawn or
 erased in numpy on the few images concerned, and each restyled digit is re-fitted as MNIST's were
-(the real strokes of pendigits, bench/real_strokes.py, are where these styles come from and where
-they are measured). Then, as a handful of MXNet operators on the training device, a random affine
-map (rotation, scale, aspect, shear, shift) through a bilinear sampler and a random stroke thickness.
+(the real strokes of the development sets, pendigits and unipen-dev, bench/real_strokes.py, are
+where these styles come from and where they are measured). Then, as a handful of MXNet operators on
+the training device, a random affine map (rotation, scale, aspect, shear, shift) through a bilinear
+sampler and a random stroke thickness.
 The affine ranges shrink over the last epochs (affine_strength); the styles stay to the end.
 """
 import numpy as np
+from scipy import ndimage
 
 from trainer.mxnet_shim import mx
 
@@ -26,11 +28,13 @@ STROKE_LEVEL_RANGE = (0.05, 0.45)  # blurred-ink level that becomes the stroke e
 STROKE_EDGE_SOFTNESS = 0.3  # blurred-ink range over which the new edge goes from black to white
 KEEP_STROKE_PROBABILITY = 0.4  # share of images that keep their original strokes
 # Writing styles: the share of its class's images that each one is given.
-STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.4, "nine_tail": 0.4, "zero_slash": 0.1,
+STYLE_PROBABILITY = {"one_flag": 0.4, "one_base": 0.2, "seven_bar": 0.4, "nine_tail": 0.4, "zero_slash": 0.25,
                      "four_short_stem": 0.3}
 # A flag flatter than this is a 7's bar: after the rotation and shear that follow, flatter flags made
 # the models read some of MNIST's short-topped 7s as 1s.
 FLAG_MIN_DROP_DEG = 40.0
+ZERO_SLASH_LENGTH = (1.2, 2.2)  # a slash through a 0, as a share of the ring's height ...
+ZERO_SLASH_LEAN_DEG = (-10.0, 30.0)  # ... upright or leaning, degrees from the vertical (positive: like '/')
 STYLE_PEN_RADIUS = (0.8, 1.4)  # px, as MNIST's strokes (2-3 px wide)
 DIGIT_BOX_PX = 20.0  # a restyled digit is re-fitted as MNIST's were: longer side 20 px ...
 MNIST_CENTRE_PX = 14.0  # ... centre of mass at (14, 14)
@@ -106,7 +110,7 @@ def _one_flag(images, rng):
     steepest = np.radians(180 - FLAG_MIN_DROP_DEG)  # image angles: 90 points down, 180 left
     angle = np.minimum(np.arctan2(stem[:, 1], stem[:, 0]) + np.radians(rng.uniform(25, 65, len(top))), steepest)
     length = (bottom - top) * rng.uniform(0.25, 0.75, len(top))
-    return start, start + np.column_stack((length * np.cos(angle), length * np.sin(angle)))
+    return images, start, start + np.column_stack((length * np.cos(angle), length * np.sin(angle)))
 
 
 def _one_base(images, rng):
@@ -114,7 +118,7 @@ def _one_base(images, rng):
     top, bottom, _, _ = _ink_box(images)
     left, right = ((bottom - top) * rng.uniform(0.05, 0.35, len(top)) for _ in range(2))
     x = _ink_x(images, bottom)
-    return np.column_stack((x - left, bottom)), np.column_stack((x + right, bottom))
+    return images, np.column_stack((x - left, bottom)), np.column_stack((x + right, bottom))
 
 
 def _seven_bar(images, rng):
@@ -124,7 +128,7 @@ def _seven_bar(images, rng):
     half, tilt = (bottom - top) * rng.uniform(0.15, 0.35, len(top)), rng.uniform(-0.15, 0.15, len(top))
     centre = np.column_stack((_ink_x(images, row), row))
     offset = np.column_stack((half * np.cos(tilt), half * np.sin(tilt)))
-    return centre - offset, centre + offset
+    return images, centre - offset, centre + offset
 
 
 def _nine_tail(images, rng):
@@ -138,16 +142,44 @@ def _nine_tail(images, rng):
     bend = foot + np.column_stack((-width * rng.uniform(0.2, 0.4, count), rng.uniform(0, 2, count)))
     length, angle = width * rng.uniform(0.3, 0.8, count), np.radians(rng.uniform(5, 50, count))
     curl = bend + np.column_stack((-length * np.cos(angle), -length * np.sin(angle)))
-    return np.concatenate((foot, bend)), np.concatenate((bend, curl))
+    return images, np.concatenate((foot, bend)), np.concatenate((bend, curl))
+
+
+def _zoom_about(images, centres, zoom):
+    """Shrink or grow each image about a point, bilinear: images (k, 28, 28), centres and zoom (k, 2) as (x, y)
+    -> (k, 28, 28); output pixel p shows input point centre + (p - centre) / zoom, zero outside the image."""
+    k, height, width = images.shape
+    index, y, x = np.meshgrid(np.arange(k), np.arange(height), np.arange(width), indexing="ij")  # (k, 28, 28) each
+    source_x = centres[:, 0, None, None] + (x - centres[:, 0, None, None]) / zoom[:, 0, None, None]
+    source_y = centres[:, 1, None, None] + (y - centres[:, 1, None, None]) / zoom[:, 1, None, None]
+    return ndimage.map_coordinates(images, (index, source_y, source_x), order=1, cval=0.0).astype(np.float32)
 
 
 def _zero_slash(images, rng):
-    """A slashed 0: a line through the middle from top right to bottom left, a little past the ring."""
+    """A slashed 0 (Ø): a long stroke through the ring, upright or leaning like '/', ZERO_SLASH_LENGTH times
+    the ring's height, often reaching well past the ring at both ends.
+
+    The ring is first shrunk about its centre so that ring and slash fit in the height the ring had:
+    the re-fit into the 20 px box then sees a small ring, as it does for a real Ø.
+    """
     top, bottom, left, right = _ink_box(images)
+    count, height = len(top), bottom - top + 1
     centre = np.column_stack(((left + right) / 2, (top + bottom) / 2))
-    half, lean = (bottom - top) / 2 * rng.uniform(0.9, 1.15, len(top)), np.radians(rng.uniform(15, 50, len(top)))
-    offset = np.column_stack((half * np.sin(lean), -half * np.cos(lean)))
-    return centre + offset, centre - offset
+    lean = np.radians(rng.uniform(*ZERO_SLASH_LEAN_DEG, count))  # from the vertical, positive: top to the right
+    length = height * rng.uniform(*ZERO_SLASH_LENGTH, count)
+    shift = height * rng.uniform(-0.1, 0.1, count)  # the slash's middle, along it, off the ring's centre
+    shrink = np.minimum(1.0, height / (length * np.cos(lean) + 2 * np.abs(shift)))  # (k,)
+    images = _zoom_about(images, centre, np.column_stack((shrink, shrink)))
+    # A shrunk ring's strokes shrink with it; a pen draws both at one width: the thinnest get 1 px wider.
+    thin = shrink < 0.7
+    images[thin] = ndimage.grey_dilation(images[thin], size=(1, 2, 2))
+    direction = np.column_stack((np.sin(lean), -np.cos(lean)))  # unit vector up along the slash, (x, y) px
+    middle = centre + (shrink * shift)[:, None] * direction
+    half = (shrink * length / 2)[:, None] * direction
+    return images, middle + half, middle - half
+
+
+_NO_STROKE = np.zeros((0, 2))  # what a style that only erases draws
 
 
 def _four_short_stem(images, rng):
@@ -163,32 +195,31 @@ def _four_short_stem(images, rng):
     stem = np.where(row_ink.any(1) & (stem > (left + right) / 2), stem - 1.5, images.shape[2])
     rows, cols = np.arange(images.shape[1]), np.arange(images.shape[2])
     erase = (rows[None, :, None] < cut[:, None, None]) & (cols[None, None, :] > stem[:, None, None])
-    return np.where(erase, 0.0, images).astype(np.float32)
+    return np.where(erase, 0.0, images).astype(np.float32), _NO_STROKE, _NO_STROKE
 
 
-_PEN_STYLES = {"one_flag": (1, _one_flag), "one_base": (1, _one_base), "seven_bar": (7, _seven_bar),
-               "nine_tail": (9, _nine_tail), "zero_slash": (0, _zero_slash)}
-_ERASER_STYLES = {"four_short_stem": (4, _four_short_stem)}
+# Style name -> (the digit it is for, its function: images (k, 28, 28), rng -> (images (k, 28, 28), starts, ends)),
+# where starts and ends (s * k, 2) are the s new pen strokes of each image, stroke-major, as (x, y) px.
+_STYLES = {"four_short_stem": (4, _four_short_stem), "one_flag": (1, _one_flag), "one_base": (1, _one_base),
+           "seven_bar": (7, _seven_bar), "nine_tail": (9, _nine_tail), "zero_slash": (0, _zero_slash)}
 
 
 def add_writing_styles(images, labels, rng):
-    """Give each style to a random STYLE_PROBABILITY share of its class's images: ink erased or a stroke drawn.
+    """Give each style to a random STYLE_PROBABILITY share of its class's images: ink erased, the digit
+    shrunk, or strokes drawn.
 
     images: float32 (N, 1, 28, 28) in [0, 1]; labels: (N,) ints. Returns a copy (same shape and range)
     and which images changed, bool (N,). Every pen stroke of the batch is drawn in one vectorised call.
     """
     images, changed = images.copy(), np.zeros(len(labels), dtype=bool)
     strokes = []  # (image index, start, end) per stroke: (s * k,), (s * k, 2), (s * k, 2)
-    for style, (digit, change) in {**_ERASER_STYLES, **_PEN_STYLES}.items():
+    for style, (digit, change) in _STYLES.items():
         chosen = np.flatnonzero((labels == digit) & (rng.random(len(labels)) < STYLE_PROBABILITY[style]))
         if not len(chosen):
             continue
         changed[chosen] = True
-        if style in _ERASER_STYLES:
-            images[chosen, 0] = change(images[chosen, 0], rng)
-        else:
-            starts, ends = change(images[chosen, 0], rng)  # s strokes for each of the k images, stroke-major
-            strokes.append((np.tile(chosen, len(starts) // len(chosen)), starts, ends))
+        images[chosen, 0], starts, ends = change(images[chosen, 0], rng)
+        strokes.append((np.tile(chosen, len(starts) // len(chosen)), starts, ends))
     if strokes:
         owners, starts, ends = (np.concatenate(parts) for parts in zip(*strokes))
         radius = rng.uniform(*STYLE_PEN_RADIUS, len(labels))[owners]  # one pen per image
@@ -264,6 +295,7 @@ def describe():
         "keep_stroke_probability": KEEP_STROKE_PROBABILITY,
         "writing_styles": dict(STYLE_PROBABILITY),
         "one_flag_min_drop_deg": FLAG_MIN_DROP_DEG,
+        "zero_slash": {"length_share_of_ring": list(ZERO_SLASH_LENGTH), "lean_deg": list(ZERO_SLASH_LEAN_DEG)},
         "style_pen_radius_px": list(STYLE_PEN_RADIUS),
         "restyled_refit": {"box_px": DIGIT_BOX_PX, "centre_of_mass_px": MNIST_CENTRE_PX},
     }
