@@ -5,7 +5,7 @@
     python bench/class_live.py --app-only --students 3 --digits 2
 
 Each student is a browser tab of its own (its own session hash and HTTP connection) drawing real
-pen-stroke digits from both development sets, mixed (bench/class_strokes.py): 0.6-1.4 s of pen per
+pen-stroke digits from both development sets, mixed (testkit/class_strokes.py): 0.6-1.4 s of pen per
 digit, short pen lifts between strokes, the growing drawing sent every 100 ms while the pen moves and
 once more at each pen-up, exactly as demo/pad.js does. Gradio's page keeps one /predict in flight and replaces a waiting value
 by the newest (trigger_mode="always_last"): so do the students. After the final answer the student
@@ -13,9 +13,9 @@ looks at it for 0.5-1.5 s, clears the pad ("" through /predict, as the Clear but
 
 The same load (same seed: same digits, same pen timings) runs back to back against
   (a) the demo, and (b) the no-op app: the demo's page with the /predict event's function swapped for
-      one returning a fixed answer of the same size (bench/app_server.py --kind noop),
+      one returning a fixed answer of the same size (testkit/app_server.py --kind noop),
 each in a process of its own (its CPU time and RSS read from /proc). Requests go to POST
-/gradio_api/run/predict as the page sends them (bench/page_client.py), never through gradio_client.
+/gradio_api/run/predict as the page sends them (testkit/page_client.py), never through gradio_client.
 
 Prints per app: pen-up -> final answer p50/p95, errors, requests per second, live updates per digit
 (sent, and made by the pad), server CPU (% of a core) and RSS, the machine's load; then the p95 ratio
@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from bench import class_strokes  # noqa: E402
-from bench.app_server import LoadMeter, ServerProcess  # noqa: E402
-from bench.page_client import Counters, PageEvents, PageSession, config_from_page, final_label  # noqa: E402
+from testkit import class_strokes  # noqa: E402
+from testkit.app_server import LoadMeter, ServerProcess  # noqa: E402
+from testkit.page_client import Counters, PageEvents, PageSession, config_from_page, final_label  # noqa: E402
 
 LOOK_S = (0.5, 1.5)  # looking at the answer before the next digit
 START_SPREAD_S = 2.0  # students start within this many seconds
@@ -283,7 +283,8 @@ def correctness(load, checkpoints):
                  and all(abs(confidences_idle[key] - value) <= 1e-5 for key, value in confidences.items()))
         same += equal
         if not equal and len(mismatches) < 3:
-            mismatches.append(f"student {digit.student}: got {label}, idle app says {label_idle}")
+            mismatches.append(f"student {digit.student}: got {label}, idle app says {label_idle}"
+                              + (" with other confidences" if label == label_idle else ""))
     lines = [f"  final answers equal to the idle app's for the same final drawing: {same} of {answered} answered "
              f"({len(load.digits) - same} not: wrong, stale or missing)" + (f"; e.g. {'; '.join(mismatches)}" if mismatches else ""),
              f"  LeNet's accuracy on the true labels: {100 * right_live / max(1, answered):.1f} % of final answers "

@@ -2,7 +2,7 @@
 
     MNIST_DIR=../shared/data/mnist python bench/finetune_class.py [--writers 8] [--hard]
 
-A simulated class: the digits of some pendigits writers (real pen strokes, bench/real_strokes.py)
+A simulated class: the digits of some pendigits writers (real pen strokes, testkit/devsets.py)
 replayed on the pad and labelled into a fresh drawings database, as students would with the keypad.
 Then the teacher's fine-tune (demo/finetune.py: the trainer in a low-priority process, --epochs 3
 --lr 2e-4 from the shipped models) runs on them, and the benchmark prints its wall time and, per
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from bench import real_strokes  # noqa: E402
+from testkit import devsets  # noqa: E402
 from demo.drawings import DrawingStore, RateLimit  # noqa: E402
 from demo.finetune import FineTuner  # noqa: E402
 from demo.preprocess import strokes_to_mnist  # noqa: E402
@@ -36,8 +36,8 @@ def choose_writers(records, count, hard, seed):
     writers = sorted({record["writer"] for record in records})
     if not hard:
         return list(np.random.default_rng(seed).choice(writers, count, replace=False))
-    images, labels = real_strokes.replay_all(records, seed)
-    wrong = real_strokes.predict(checkpoint.load_network(checkpoint.DEFAULT_FOLDER, "lenet"), images) != labels
+    images, labels = devsets.replay_all(records, seed)
+    wrong = devsets.predict(checkpoint.load_network(checkpoint.DEFAULT_FOLDER, "lenet"), images) != labels
     errors = {writer: wrong[[r["writer"] == writer for r in records]].mean() for writer in writers}
     return sorted(writers, key=errors.get, reverse=True)[:count]
 
@@ -45,7 +45,7 @@ def choose_writers(records, count, hard, seed):
 def label_drawings(records, store, rng):
     """Replay the records on the pad and store them as drawings labelled by 30 students; returns the count."""
     for index, record in enumerate(records):
-        value = json.dumps(real_strokes.replay(record, rng))
+        value = json.dumps(devsets.replay(record, rng))
         store.add(record["label"], value, strokes_to_mnist(value), {"lenet": np.full(10, 0.1)}, {"lenet": "bench"},
                   f"student-{index % 30}")
     return store.count()
@@ -53,16 +53,16 @@ def label_drawings(records, store, rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    real_strokes.add_data_arguments(parser)
+    parser.add_argument("--data", default=None, help="the pendigits folder (default: testkit/devsets.py's)")
     parser.add_argument("--writers", type=int, default=8, help="writers in the simulated class (~250 digits each)")
     parser.add_argument("--hard", action="store_true", help="the writers the shipped LeNet reads worst")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    folder = real_strokes.data_folder(args.data)
-    records = real_strokes.load_records(folder, args.limit)
-    if records is None:
-        print(real_strokes.missing_data_message(folder))
+    found, empty = devsets.data_sets([args.data] if args.data else None)
+    if "pendigits" not in found:
+        print(devsets.missing_data_message(empty))
         return 0
+    records = devsets.load_records("pendigits", found["pendigits"])
     data_dir = mnist.resolve_data_dir()
     if data_dir is None:
         print("set MNIST_DIR: the fine-tune trains on MNIST too")

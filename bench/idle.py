@@ -4,7 +4,7 @@
     python bench/idle.py --seconds 10 --apps demo
     python bench/idle.py --queue-poll-ms 20    # the same with Gradio's queue polling every 20 ms when idle
 
-Each app runs in a process of its own (bench/app_server.py: `demo`, the app; `plain`, a Blocks with one
+Each app runs in a process of its own (testkit/app_server.py: `demo`, the app; `plain`, a Blocks with one
 Textbox; `noop`, the demo's page with a no-op /predict), launched with the demo's launch settings and
 blocking as `demo.launch()` does. Its CPU time comes from /proc/PID/stat over the window: first with no
 page open, then with one page open in Debian's Chromium (headless, Playwright), loaded and left alone
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app_server import KINDS, LoadMeter, ServerProcess  # noqa: E402
+from testkit.app_server import KINDS, LoadMeter, ServerProcess  # noqa: E402
 from testkit import chromium  # noqa: E402
 
 PAGE_READY = {  # what the page shows once it is loaded and its load events answered

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench import real_strokes  # noqa: E402
+from testkit import devsets  # noqa: E402
 from trainer import checkpoint, train  # noqa: E402
 
 
@@ -61,9 +62,9 @@ def spread_lines(name, runs):
 def main(argv=None):
     args, train_flags = parse_args(argv)
     warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
-    replayed, empty = real_strokes.load_and_replay(args.data, args.limit)
+    replayed, empty = devsets.load_and_replay(args.data, args.limit)
     if empty:
-        print(f"{real_strokes.missing_data_message(empty)}: measuring {', '.join(['MNIST', *replayed])}")
+        print(f"{devsets.missing_data_message(empty)}: measuring {', '.join(['MNIST', *replayed])}")
     runs = {name: [] for name in args.models}
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix=f"seed-{seed}-") as out_dir:

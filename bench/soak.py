@@ -5,16 +5,16 @@
     python bench/soak.py --visits 60 --every 20
 
 A visit is what a person opening the page and drawing a few digits makes the server do
-(bench/page_client.py): GET / (the config comes inlined in it) and the theme's CSS (static assets are
+(testkit/page_client.py): GET / (the config comes inlined in it) and the theme's CSS (static assets are
 left out: a browser caches them); the page's load events through the queue (queue/join, then the
-session's event stream until they complete); 2-3 real pen-stroke digits (bench/class_strokes.py), the
+session's event stream until they complete); 2-3 real pen-stroke digits (testkit/class_strokes.py), the
 first with the relay the page sends at its first stroke, each as a few of its live updates and every
 pen-up, one request in flight, without the person's pauses (cheap: what grows is per session, not per
 second); then a tap on the keypad for the last digit (the label, queued, with the app's database on a
 temporary file) and the cleared pad. Each visit has its own session hash and HTTP connection.
 
 Every `--every` visits it prints the server's RSS (from /proc) and what Gradio holds (sessions in its
-state holder, queue structures: bench/app_server.py's `holdings`), then the growth from visit 500 to
+state holder, queue structures: testkit/app_server.py's `holdings`), then the growth from visit 500 to
 visit 1,500 (a third of --visits to the end), failed requests, and the server's idle CPU before and
 after the visits (Gradio walks every session it holds once a second).
 """
@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from bench import class_strokes  # noqa: E402
-from bench.app_server import LoadMeter, ServerProcess  # noqa: E402
-from bench.page_client import Counters, PageSession  # noqa: E402
+from testkit import class_strokes  # noqa: E402
+from testkit.app_server import LoadMeter, ServerProcess  # noqa: E402
+from testkit.page_client import Counters, PageSession  # noqa: E402
 
 
 def thin(sends, live_per_digit):

@@ -11,7 +11,7 @@ draw_tab, curves_tab, drawings_tab, teacher_tab), and the launch with its safety
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python demo/app.py` or `gradio demo/app.py`: make the repo importable
@@ -55,7 +55,7 @@ class Config:
     checkpoints: str = str(checkpoint.DEFAULT_FOLDER)  # the shipped models
     drawings_db: str = str(DEFAULT_DB)
     drawings_max: int = DEFAULT_MAX_DRAWINGS
-    teacher_key: str = None  # never logged, echoed or sent to the page
+    teacher_key: str = field(default=None, repr=False)  # never logged, echoed or sent to the page
     drawings_db_configured: bool = False  # chosen by a flag or DEMO_DRAWINGS_DB, not the default
     finetune_flags: tuple = TRAINER_FLAGS  # what the teacher's fine-tune adds to the trainer's command
 

@@ -8,11 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from bench import class_strokes, profile_breakdown
-from bench.page_client import PageEvents, config_from_page, final_label
 from conftest import run_script
-from testkit import chromium
+from testkit import chromium, class_strokes
 from testkit.pad_digits import pad_value
+from testkit.page_client import PageEvents, config_from_page, final_label
 
 TWO_STROKE_FOUR = {"label": 4, "strokes": [[[100, 400], [80, 200], [300, 200]], [[250, 380], [250, 50]]]}  # y up
 
@@ -72,15 +71,17 @@ def test_the_drawn_digit_is_still_read_as_itself():
         assert int(net(mx.nd.array(strokes_to_mnist(final))).argmax(axis=1).asscalar()) == digit
 
 
-def test_unipen_records_are_divided_by_their_sites_resolution(tmp_path):
+def test_the_class_draws_unipens_checked_digits_only(tmp_path):
     import gzip
+
+    from testkit import devsets
+
     record = {"label": 1, "quality": "OK", "points_per_mm": [10, 20], "strokes": [[[100, 200], [100, 400]]]}
-    with gzip.open(tmp_path / class_strokes.UNIPEN_FILE, "wt") as out:
+    with gzip.open(tmp_path / devsets.DATA_SETS["unipen-dev"][0], "wt") as out:
         out.write(json.dumps(record) + "\n" + json.dumps(record | {"quality": "?"}) + "\n")
-    records = class_strokes.load_unipen(tmp_path)
-    assert len(records) == 1 and records[0]["strokes"] == [[[10.0, 10.0], [10.0, 20.0]]]
-    assert len(class_strokes.load_unipen(tmp_path, quality=None)) == 2
-    assert class_strokes.load_unipen(tmp_path / "absent") is None
+    sets = class_strokes.load_development_digits(unipen=tmp_path)
+    assert list(sets) == ["unipen-dev"] and len(sets["unipen-dev"]) == 1
+    assert class_strokes.load_development_digits(unipen=tmp_path / "absent") == {}
 
 
 # --- the page's events, found in the app's config ------------------------------------------------------
@@ -110,7 +111,7 @@ def test_final_label_reads_a_label_and_says_none_for_a_skipped_output():
 # --- the no-op app and the profile's breakdown --------------------------------------------------------
 
 def test_noop_predict_answers_like_the_app_for_its_drawing_and_the_same_whatever_is_drawn():
-    from bench.app_server import NOOP_DRAWING_DIGIT, swap_predict_for_noop
+    from testkit.app_server import NOOP_DRAWING_DIGIT, swap_predict_for_noop
     from demo import app
     state = app.build_app(app.Config(drawings_db=""))
     block_fn = [f for f in state.demo.fns.values() if f.api_name == "predict"][0]
@@ -138,9 +139,17 @@ def test_noop_predict_answers_like_the_app_for_its_drawing_and_the_same_whatever
      "APIRoute.matches (fastapi/routing.py:1355)", "Starlette / FastAPI", True),
     ("Blocks.postprocess_data (gradio/blocks.py:2357);run_sync (anyio/to_thread.py:65)", "thread hops", True),
 ])
-def test_profile_breakdown_sorts_stacks(stack, category, is_cpu):
-    name, cpu = profile_breakdown.categorise(stack)
-    assert name.startswith(category) and cpu is is_cpu
+def test_profile_breakdown_sorts_stacks(tmp_path, stack, category, is_cpu):
+    """bench/profile_breakdown.py on a py-spy record of one stack: it lands in its category, as CPU or as a wait."""
+    (tmp_path / "profile.txt").write_text(f"{stack} 7\n")
+    result = run_script("bench/profile_breakdown.py", tmp_path / "profile.txt")
+    assert result.returncode == 0, result.stderr
+    cpu_lines = [line for line in result.stdout.splitlines() if line.startswith(" ")]
+    waits = result.stdout.split("waiting (not CPU): ", 1)[-1]
+    if is_cpu:
+        assert any(category in line and "100.0 %" in line for line in cpu_lines), result.stdout
+    else:
+        assert category.split(": ", 1)[-1] in waits and waits.rstrip().endswith(" 7"), result.stdout
 
 
 # --- the page itself: our requests are the page's ---------------------------------------------------

@@ -1,6 +1,6 @@
 """One Gradio app in a process of its own, for the class benchmarks: its CPU time and memory are its own.
 
-    python bench/app_server.py --kind demo|noop|plain [--port P] [--drawings-db PATH]
+    python testkit/app_server.py --kind demo|noop|plain [--port P] [--drawings-db PATH]
 
 Kinds:
   demo   the app itself (demo/app.py's build_app and launch_options).
@@ -201,7 +201,7 @@ class LoadMeter:
 
 
 class ServerProcess:
-    """bench/app_server.py in a subprocess: `url`, `pid`, `cpu_seconds()`, `rss_mb()`, `holdings()`, `stop()`."""
+    """testkit/app_server.py in a subprocess: `url`, `pid`, `cpu_seconds()`, `rss_mb()`, `holdings()`, `stop()`."""
 
     def __init__(self, kind, drawings_db="", introspect=None, queue_poll_ms=None, env=None, timeout=120,
                  state_session_capacity=None):

@@ -2,8 +2,8 @@
 
 Digits come from both development sets, mixed (pendigits: 30 writers; UNIPEN: 95 writers at 15 sites),
 read from ../shared/data (or $PENDIGITS_DIR / $UNIPEN_DIR); never copied into the repository. Each record
-becomes the pad's value with bench/real_strokes.py's `replay` (y flipped, normalised by its bounding box,
-a random pad size, place and brush); UNIPEN's tablet units are first divided by the site's points_per_mm.
+becomes the pad's value with testkit/devsets.py's `replay` (in millimetres, y flipped, normalised by its
+bounding box, a random pad size, place and brush).
 
 `pad_timeline` gives the pen a time: each digit's pen-down time is 0.6-1.4 s, shared by its strokes in
 proportion to their length, with 0.1-0.3 s pen lifts between strokes; the pen reports points at
@@ -11,60 +11,28 @@ proportion to their length, with 0.1-0.3 s pen lifts between strokes; the pen re
 drawing at most every 100 ms while the pen moves (a throttle, not a debounce), and once more at every
 pen-up.
 """
-import gzip
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from bench.real_strokes import data_folder as pendigits_folder
-from bench.real_strokes import load_records as load_pendigits
-from bench.real_strokes import replay
+from testkit import devsets
 
-UNIPEN_FILE = "unipen-dev-strokes.jsonl.gz"
-DEFAULT_UNIPEN = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-dev"
 SEND_EVERY_S = 0.100  # demo/pad.js SEND_EVERY_MS
 PEN_DOWN_S = (0.6, 1.4)  # a digit's writing time
 PEN_LIFT_S = (0.1, 0.3)  # between two strokes of a digit
 SAMPLE_HZ = 60  # pointer events per second reaching the pad
 
 
-def unipen_folder(flag_value=None):
-    return Path(flag_value or os.environ.get("UNIPEN_DIR") or DEFAULT_UNIPEN).expanduser()
-
-
-def load_unipen(folder, limit=None, quality="OK"):
-    """UNIPEN records in millimetres (each site's points_per_mm divided out), or None if the file is absent.
-    quality: "OK" (labels checked, the default) or None for every record."""
-    path = Path(folder) / UNIPEN_FILE
-    if not path.is_file():
-        return None
-    records = []
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            if quality and record.get("quality") != quality:
-                continue
-            per_mm = np.asarray(record.get("points_per_mm") or [1, 1], dtype=np.float64)
-            record["strokes"] = [(np.asarray(stroke, dtype=np.float64).reshape(-1, 2) / per_mm).tolist()
-                                 for stroke in record["strokes"]]
-            records.append(record)
-            if limit is not None and len(records) >= limit:
-                break
-    return records
-
-
-def load_development_digits(pendigits=None, unipen=None, limit=None, quality="OK"):
-    """{"pendigits": [...], "unipen": [...]}, each present only when its file is; {} when neither is."""
+def load_development_digits(pendigits=None, unipen=None, limit=None):
+    """{"pendigits": [...], "unipen-dev": [...]} (unipen-dev's checked `quality` OK labels), each present only
+    when its file is; {} when neither is. pendigits, unipen: folders; when neither is given, testkit/devsets.py's
+    defaults, else only the folders given."""
+    folders = {"pendigits": pendigits, "unipen-dev": unipen}
     sets = {}
-    found = load_pendigits(pendigits_folder(pendigits), limit)
-    if found:
-        sets["pendigits"] = found
-    found = load_unipen(unipen_folder(unipen), limit, quality)
-    if found:
-        sets["unipen"] = found
+    for name, folder in devsets.data_sets([path for path in folders.values() if path] or None)[0].items():
+        records = devsets.load_records(name, folder)
+        sets[name] = [record for record in records if record.get("quality", "OK") == "OK"][:limit]
     return sets
 
 
@@ -162,7 +130,7 @@ def pad_sends(pad_value, timeline, every=SEND_EVERY_S):
 
 def digit_sends(record, rng, sample_hz=SAMPLE_HZ):
     """A development-set record -> (label, [Send]) for one digit drawn at a person's pace."""
-    pad_value = replay(record, rng)
+    pad_value = devsets.replay(record, rng)
     return int(record["label"]), pad_sends(pad_value, pad_timeline(pad_value, rng, sample_hz))
 
 
