@@ -23,8 +23,9 @@ class CurvesTab:
         """Everything on the tab, from what is on disk now."""
         models = list(self.models.models.values())
         histories = curves.read_histories(self.models.folder, MODELS)
+        drawings_rows = curves.drawings_accuracy_rows(models)  # shown only for models fine-tuned on drawings
         return (self.status_banner(), curves.summary_rows(models), curves.curves_figure(histories),
-                curves.confusion_figure(models), curves.drawings_accuracy_rows(models))
+                curves.confusion_figure(models), gr.Dataframe(drawings_rows, visible=bool(drawings_rows)))
 
     def reload(self):
         """Pick up checkpoints and logs a training run wrote while the app was running (the folder in use)."""
@@ -50,7 +51,8 @@ class CurvesTab:
             curve_plot = gr.Plot(show_label=False, elem_id="curves-plot")
             confusion_plot = gr.Plot(show_label=False, elem_id="confusion-plot")
             drawings_accuracy = gr.Dataframe(headers=curves.DRAWINGS_ACCURACY_HEADERS, interactive=False,
-                                             label="Fine-tuned on our drawings (--extra-data)", elem_id="finetune-accuracy")
+                                             label="Fine-tuned on our drawings (--extra-data)", elem_id="finetune-accuracy",
+                                             visible=False)
             gr.Markdown("### Mistakes: the MNIST test digits each model gets wrong")
             with gr.Row():
                 model = gr.Radio(list(MODELS), value=list(MODELS)[-1], label="Model", elem_id="mistakes-model")
