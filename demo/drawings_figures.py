@@ -99,7 +99,9 @@ def drawings_page(store, models):
     try:
         if not store.enabled:
             raise StoreUnavailable(store.problem)
-        counts, matrices = store.counts_per_digit(), store.confusion_matrices()
+        counts, found = store.counts_per_digit(), store.confusion_matrices()
+        # The page's models in the registry's order (as the table above), then any the database alone knows.
+        matrices = {name: found.pop(name) for name in names if name in found} | found
         latest = store.latest(GALLERY_SIZE)
         misread = {name: store.misread(name, GALLERY_SIZE) for name in names}
         message = ""

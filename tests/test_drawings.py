@@ -290,6 +290,8 @@ def test_our_drawings_page_has_counts_accuracies_and_galleries(store, tmp_path):
     page = drawings_page(store, models)
     assert page.message == ""
     assert page.accuracy_rows == [["mlp", "100.00 %", 2, "99.03 %"], ["lenet", "50.00 %", 2, "-"]]
+    titles = [axes.get_title() for axes in page.confusion.axes]
+    assert titles == ["mlp: 0 misread of 2", "lenet: 1 misread of 2"]  # in the table's order
     for figure in (page.counts, page.confusion, page.latest, page.misread):
         figure.savefig(tmp_path / "figure.png")  # draws every artist: fails on a broken figure
 
