@@ -11,6 +11,7 @@ MALLOC_ARENA_MAX=2 change nothing). Calling MXNet from one long-lived thread kee
 """
 import argparse
 import json
+import os
 import sys
 import threading
 import warnings
@@ -21,13 +22,9 @@ warnings.filterwarnings("ignore", message="Cannot decide type")
 
 from demo.inference import ModelStore  # noqa: E402
 from demo.pad import read_pad  # noqa: E402
+from testkit.app_server import rss_mb  # noqa: E402
 from testkit.pad_digits import pad_value  # noqa: E402
 from trainer import checkpoint  # noqa: E402
-
-
-def rss_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
 def main(argv=None):
@@ -39,17 +36,17 @@ def main(argv=None):
     image = read_pad(json.dumps(pad_value(7)))[1]
     for _ in range(20):
         models.predict(image)  # this thread's share, and the models' first calls
-    start = rss_mb()
+    start = rss_mb(os.getpid())
     for _ in range(args.threads):  # one after another: only one extra thread alive at any time
         thread = threading.Thread(target=models.predict, args=(image,))
         thread.start()
         thread.join()
-    sequential = rss_mb()
+    sequential = rss_mb(os.getpid())
     print(f"{args.threads} short-lived threads, one MXNet call each, one at a time: RSS {start:.0f} -> {sequential:.0f} MB "
           f"({1024 * (sequential - start) / args.threads:.0f} KB per thread; {threading.active_count()} thread alive now)")
     for _ in range(20):
         models.predict(image)
-    same_thread = rss_mb()
+    same_thread = rss_mb(os.getpid())
     print(f"then 20 more calls from the same long-lived thread: RSS {sequential:.0f} -> {same_thread:.0f} MB")
     return 0
 

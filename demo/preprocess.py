@@ -15,7 +15,7 @@ canvas, small or large, with a thin or fat brush; `ink_to_mnist` undoes all of t
 
 The drawing pad sends strokes instead of pixels, and `strokes_to_mnist` takes the same steps on
 vectors, where they are exact: the crop is the strokes' bounding box, the pen is redrawn at MNIST's
-width relative to the digit, and the strokes are drawn (skimage.draw) straight into the 20x20 box,
+width relative to the digit, and the strokes are rasterised (`_line_cells`) straight into the 20x20 box,
 4x supersampled, with no canvas resolution in the way. A phone photo of a digit on paper goes
 through `photo_to_ink` first, which evens out the light and the paper's grey.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from skimage import draw, filters, measure, transform
+from skimage import filters, measure, transform
 
 from trainer.mnist import DIGIT_BOX, IMAGE_SIZE
 

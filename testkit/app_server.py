@@ -157,13 +157,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / clock_ticks()  # utime, stime (fields 14, 15 of stat)
 
 
-def rss_mb(pid):
-    """Resident memory of process `pid` now, MB."""
+def _status_number(pid, name):
+    """The first number of line `name:` in /proc/PID/status, or None."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+            if line.startswith(f"{name}:"):
+                return int(line.split()[1])
+    return None
+
+
+def rss_mb(pid):
+    """Resident memory of process `pid` now, MB."""
+    kilobytes = _status_number(pid, "VmRSS")
+    return float("nan") if kilobytes is None else kilobytes / 1024
 
 
 def machine_busy():
@@ -176,11 +182,7 @@ def machine_busy():
 
 def threads(pid):
     """Threads of process `pid` now."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return 0
+    return _status_number(pid, "Threads") or 0
 
 
 class LoadMeter:

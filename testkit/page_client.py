@@ -203,7 +203,7 @@ class PageSession:
 
 def final_label(answer, position):
     """A /predict answer's gr.Label at output `position` -> (top label, {label: confidence}) or (None, None)
-    when that output was not sent (gr.skip() or missing)."""
+    when the answer has no such label (an error, or a malformed answer)."""
     try:
         value = answer["data"][position]
     except (KeyError, IndexError, TypeError):
