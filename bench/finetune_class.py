@@ -76,7 +76,7 @@ def main(argv=None):
         tuner = FineTuner(Path(scratch) / "runs", checkpoint.DEFAULT_FOLDER, data_dir)
         started = time.time()
         name = tuner.start(store, checkpoint.DEFAULT_FOLDER)
-        while tuner.running() is not None:
+        while tuner.is_running():
             time.sleep(1)
         record = tuner.record(name)
         print(f"{record.state} in {(time.time() - started) / 60:.1f} min of wall time")

@@ -43,7 +43,8 @@ PIL.Image.MAX_IMAGE_PIXELS = MAX_CANVAS_PIXELS // 2
 MAX_UPLOAD = "5mb"
 QUEUE_SIZE = 64
 # Gradio keeps what each browser session changed on the page (~100 KB) for this many sessions, the
-# newest; the app keeps nothing of its own per session, so a term of visitors does not pile up.
+# newest; no callback needs an older session's page state (the keypad's count comes from the database),
+# so a term of visitors does not pile up.
 SESSIONS_KEPT = 200
 QUEUE_POLL_SECONDS = 0.02
 
@@ -58,6 +59,7 @@ class Config:
     teacher_key: str = field(default=None, repr=False)  # never logged, echoed or sent to the page
     drawings_db_configured: bool = False  # chosen by a flag or DEMO_DRAWINGS_DB, not the default
     finetune_flags: tuple = TRAINER_FLAGS  # what the teacher's fine-tune adds to the trainer's command
+    mnist_dir: str = None  # MNIST for the fine-tune (checked before it starts); None: the trainer's rule ($MNIST_DIR)
 
     @classmethod
     def from_environment(cls):
@@ -80,7 +82,8 @@ class AppState:
 def open_state(config):
     """The models (the teacher's choice, else the shipped ones), the drawings, the key and the runs."""
     drawings = DrawingStore(config.drawings_db, max_drawings=config.drawings_max)
-    tuner = (FineTuner(Path(config.drawings_db).parent / "runs", config.checkpoints, trainer_flags=config.finetune_flags)
+    tuner = (FineTuner(Path(config.drawings_db).parent / "runs", config.checkpoints, config.mnist_dir,
+                       trainer_flags=config.finetune_flags)
              if drawings.enabled else None)
     models = ModelStore(tuner.folder_of(tuner.in_use()) if tuner else config.checkpoints)
     return AppState(models, drawings, TeacherGate(config.teacher_key), tuner)

@@ -69,7 +69,7 @@ def finetune_figure(histories, batches_per_epoch):
                  for record in records for batch, _, accuracy in record.speeds]
         if steps:
             axes.plot(*zip(*steps), "--", color=colour, alpha=0.7, label=f"{name} train (running)")
-        finished = [record for record in records if record.time_cost == record.time_cost]
+        finished = finished_epochs(records)
         if finished:
             axes.plot([r.epoch for r in finished], [100 * r.validation_accuracy for r in finished], "-", color=colour,
                       label=f"{name} validation (MNIST)")
@@ -109,6 +109,11 @@ def plot_mistakes(axes, matrix, title):
     axes.set(title=title, xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10))
 
 
+def percent(value):
+    """A share in [0, 1] (or None) as the tables show it: "99.45 %" (or "-")."""
+    return f"{100 * value:.2f} %" if value is not None else "-"
+
+
 def summary_rows(models):
     """One table row per model, from its metadata (or why it is missing)."""
     rows = []
@@ -120,7 +125,7 @@ def summary_rows(models):
             status = f"training: epoch {training.get('epochs_completed')}/{training.get('epochs')}"
         rows.append([
             model.name,
-            f"{100 * accuracy:.2f} %" if accuracy is not None else "-",
+            percent(accuracy),
             training.get("epochs_completed", "-"),
             f"{training['seconds'] / 60:.1f} min" if "seconds" in training else "-",
             f"{model.metadata['parameters']:,}" if "parameters" in model.metadata else "-",
@@ -143,6 +148,6 @@ def drawings_accuracy_rows(models):
         if not extra:
             continue
         rows.append([model.name, extra["drawings"], extra["held_out"],
-                     *(f"{100 * value:.2f} %" if value is not None else "-"
-                       for value in (extra["accuracy_before"], extra["accuracy_after"], evaluation.get("test_accuracy")))])
+                     *(percent(value) for value in (extra["accuracy_before"], extra["accuracy_after"],
+                                                    evaluation.get("test_accuracy")))])
     return rows

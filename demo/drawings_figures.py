@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from demo.curves import plot_mistakes
+from demo.curves import percent, plot_mistakes
 from demo.drawings import StoreUnavailable, accuracy
 
 ACCURACY_HEADERS = ["model", "right on our drawings", "drawings", "MNIST test accuracy"]
@@ -25,10 +25,6 @@ class DrawingsPage:
     confusion: Figure
     latest: Figure
     misread: Figure
-
-
-def percent(value):
-    return f"{100 * value:.2f} %" if value is not None else "-"
 
 
 def accuracy_rows(matrices, models):

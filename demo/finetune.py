@@ -24,10 +24,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from demo.curves import percent
 from demo.drawings import export
 from trainer import checkpoint, extra_data, mnist
 from trainer.models import MODELS
-from trainer.training_log import parse_log
+from trainer.train import BATCH_SIZE, VALIDATION_SIZE
+from trainer.training_log import finished_epochs, parse_log
 
 REPO = Path(__file__).resolve().parent.parent
 TRAINER_FLAGS = ("--epochs", "3", "--lr", "2e-4")
@@ -35,8 +37,9 @@ NICENESS = 10
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
               "MXNET_CPU_WORKER_NTHREADS": "1"}
 SHIPPED = "shipped"
-# MNIST's 55,000 training images plus the drawings' share, in batches of 128: what a fine-tune's epoch takes.
-BATCHES_PER_EPOCH = 55_000 / (1 - extra_data.SHARE) / 128
+# MNIST's 60,000 training images less the validation ones, plus the drawings' share, in the trainer's
+# default batches: what a fine-tune's epoch takes.
+BATCHES_PER_EPOCH = (60_000 - VALIDATION_SIZE) / (1 - extra_data.SHARE) / BATCH_SIZE
 IN_USE_FILE = "in-use.json"
 
 
@@ -100,11 +103,10 @@ class FineTuner:
                 record.message = "interrupted: the server stopped while it trained"
                 self._save(record)
 
-    def running(self):
-        """The record of the run in progress, or None."""
-        with self._lock:
-            process = self._process
-        return self.records()[0] if process is not None and process.poll() is None else None
+    def is_running(self):
+        """Whether a run started by this server is in progress."""
+        process = self._process
+        return process is not None and process.poll() is None
 
     # --------------------------------------------------------------------------------------- starting
 
@@ -115,7 +117,7 @@ class FineTuner:
         in progress, there are too few drawings, or MNIST is not on this server.
         """
         with self._lock:
-            if self._process is not None and self._process.poll() is None:
+            if self.is_running():
                 raise FineTuneError("A fine-tune is already running; one at a time.")
             self._check_mnist()
             name = time.strftime("%Y%m%d-%H%M%S")
@@ -179,7 +181,7 @@ class FineTuner:
     def stop(self):
         """Stop the run in progress (the server is shutting down, or a test ends)."""
         with self._lock:
-            if self._process is not None and self._process.poll() is None:
+            if self.is_running():
                 os.killpg(self._process.pid, signal.SIGTERM)
                 self._process.wait(timeout=30)
 
@@ -190,8 +192,10 @@ class FineTuner:
         histories, done = {}, 0.0
         for model in MODELS:
             log = checkpoint.checkpoint_paths(self.folder / name, model).log
-            histories[model] = parse_log(log.read_text(encoding="utf-8", errors="replace")) if log.is_file() else []
-            done += sum(1.0 if record.time_cost == record.time_cost else _partial(record) for record in histories[model])
+            text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+            history = histories[model] = parse_log(text)
+            finished = finished_epochs(history)
+            done += len(finished) + sum(_partial(record) for record in history if record not in finished)
         return min(1.0, done / (len(MODELS) * self.epochs_per_model())), histories
 
     def epochs_per_model(self):
@@ -211,8 +215,8 @@ class FineTuner:
                 continue
             held = evaluation.get("extra_data", {})
             lines.append(f"{spec.label}: our {held.get('held_out', 0)} held-out drawings "
-                         f"{_percent(held.get('accuracy_before'))} -> {_percent(held.get('accuracy_after'))}; "
-                         f"MNIST test {_percent(before)} -> {_percent(evaluation.get('test_accuracy'))}")
+                         f"{percent(held.get('accuracy_before'))} -> {percent(held.get('accuracy_after'))}; "
+                         f"MNIST test {percent(before)} -> {percent(evaluation.get('test_accuracy'))}")
         return "\n".join(lines)
 
     # -------------------------------------------------------------------------------------- switching
@@ -250,6 +254,3 @@ def _partial(record):
     """How far into an unfinished epoch its speed lines (every 100 batches) say it is."""
     return min(0.95, record.speeds[-1][0] / BATCHES_PER_EPOCH) if record.speeds else 0.0
 
-
-def _percent(value):
-    return f"{100 * value:.2f} %" if value is not None else "-"

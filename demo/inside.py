@@ -5,8 +5,8 @@ is built once per loaded checkpoint from `NAME-symbol.json` and `NAME-0000.param
 hidden layers its registry entry names (trainer/models.py) out of the exported graph and wraps
 them, with the logits, in one `gluon.SymbolBlock`.
 
-MXNet is not thread-safe: call `InsideReader.read` under the app's MXNet lock (`ModelStore.inside`
-does that for the demo).
+MXNet is not thread-safe: call `InsideReader.read` from one thread at a time (`ModelStore.inside` runs
+it on the app's one MXNet thread).
 """
 from dataclasses import dataclass
 

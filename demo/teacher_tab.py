@@ -114,18 +114,19 @@ class TeacherTab:
     def watch(self):
         """(status, progress bar, curves, run choices, is a run going) for the newest run."""
         records = self.tuner.records() if self.tuner else []
-        going = self.tuner is not None and self.tuner.running() is not None
+        going = self.tuner is not None and self.tuner.is_running()
         if not records:
-            return "No fine-tune yet.", "", gr.Plot(visible=False), self.run_choices(), False
+            return "No fine-tune yet.", "", gr.Plot(visible=False), self.run_choices(records), False
         share, histories = self.tuner.progress(records[0].name)
         status = (f"Run {records[0].name} is learning: {100 * share:.0f} %." if going
                   else f"Run {records[0].name} {records[0].state}: {records[0].message}")
         bar = f'<progress max="1" value="{share:.3f}" style="width: 100%"></progress>' if going else ""
         figure = gr.Plot(curves.finetune_figure(histories, BATCHES_PER_EPOCH), visible=True)
-        return status, bar, figure, self.run_choices(), going
+        return status, bar, figure, self.run_choices(records), going
 
-    def run_choices(self):
-        finished = [record for record in (self.tuner.records() if self.tuner else []) if record.state == "finished"]
+    def run_choices(self, records):
+        """The dropdown of models to answer with: the shipped ones and every finished run of `records`."""
+        finished = [record for record in records if record.state == "finished"]
         choices = [("the shipped models", SHIPPED)] + [
             (f"run {record.name} ({record.drawings} drawings)", record.name) for record in finished]
         return gr.Dropdown(choices=choices, value=self.tuner.in_use() if self.tuner else SHIPPED)
@@ -197,7 +198,7 @@ class TeacherTab:
 
     def timer_for(self, event: gr.SelectData):
         """The progress timer ticks only while this tab is open and a run is going."""
-        return gr.Timer(active=event.value == TITLE and self.tuner is not None and self.tuner.running() is not None)
+        return gr.Timer(active=event.value == TITLE and self.tuner is not None and self.tuner.is_running())
 
     # ------------------------------------------------------------------- API endpoints (key first)
 
@@ -214,7 +215,7 @@ class TeacherTab:
         self._key(key, request)
         name = self.start()
         yield f"run {name} started"
-        while self.tuner.running() is not None:
+        while self.tuner.is_running():
             time.sleep(POLL_SECONDS)
             yield f"run {name}: {100 * self.tuner.progress(name)[0]:.0f} %"
         record = self.tuner.record(name)

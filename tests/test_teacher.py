@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gradio_client import Client
 
-from conftest import synthetic_digits
+from conftest import write_synthetic_idx
 from demo.app import Config, build_app, launch_options
 from demo.drawings import DrawingStore
 from demo.finetune import SHIPPED, FineTuneError, FineTuner
@@ -27,11 +27,8 @@ NO_LIMIT = dict(burst=10**9, hourly=10**9, server_burst=10**9)
 
 def write_tiny_mnist(folder, train=600, test=200):
     """The four MNIST IDX files, holding synthetic digits (class k: a bar at row 3 + 2k)."""
-    folder.mkdir(parents=True, exist_ok=True)
     for prefix, count, seed in (("train", train, 1), ("t10k", test, 2)):
-        images, labels = synthetic_digits(count, seed)
-        mnist.write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", np.round(images[:, 0] * 255).astype(np.uint8))
-        mnist.write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+        write_synthetic_idx(folder, prefix, count, seed)
     return folder
 
 
@@ -102,7 +99,7 @@ def filled_store(tmp_path):
 
 def wait_for(tuner, name, timeout=300):
     deadline = time.time() + timeout
-    while tuner.running() is not None and time.time() < deadline:
+    while tuner.is_running() and time.time() < deadline:
         time.sleep(0.5)
     return tuner.record(name)
 
@@ -171,7 +168,7 @@ def test_a_broken_or_killed_run_says_why_and_cannot_be_used(filled_store, tmp_pa
 def teacher_app(tmp_path_factory, tiny_mnist):
     folder = tmp_path_factory.mktemp("teacher-app")
     app = build_app(Config(drawings_db=str(folder / "drawings.sqlite"), teacher_key=KEY, drawings_db_configured=True,
-                           finetune_flags=(*QUICK_RUN, "--data-dir", str(tiny_mnist))))
+                           finetune_flags=QUICK_RUN, mnist_dir=str(tiny_mnist)))
     fill(app.drawings)
     url = servers.launch(app.demo, **launch_options())
     yield app, url

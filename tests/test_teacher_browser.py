@@ -4,7 +4,6 @@ Needs Debian's Chromium (testkit/chromium.py). A fine-tune here is the trainer's
 synthetic MNIST files, two short epochs, so that its curves appear and move within seconds.
 """
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,7 @@ def teacher_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("teacher-browser")
     tiny = write_tiny_mnist(folder / "mnist", train=2000, test=200)
     app = build_app(Config(drawings_db=str(folder / "drawings.sqlite"), teacher_key=KEY, drawings_db_configured=True,
-                           finetune_flags=(*FLAGS, "--data-dir", str(tiny))))
+                           finetune_flags=FLAGS, mnist_dir=str(tiny)))
     fill(app.drawings)
     yield servers.launch(app.demo, **launch_options())
     app.demo.close()

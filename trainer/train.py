@@ -28,6 +28,7 @@ from trainer.models import MODELS, build_model, count_parameters
 from trainer.mxnet_shim import mx
 
 VALIDATION_SIZE = 5000
+BATCH_SIZE = 128  # --batch-size's default
 SPEED_EVERY = 100  # batches between speed lines, as MXNet's Speedometer
 DRY_RUN_BATCHES = 3
 
@@ -470,7 +471,8 @@ def parse_args(argv=None):
     peak = ", ".join(f"{name} {spec.lr}" for name, spec in MODELS.items())
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from: {', '.join(MODELS)} (default: all)")
     parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default per model: {recipe})")
-    parser.add_argument("--batch-size", type=int, default=128, help="images per step, split across devices (default: 128)")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                        help=f"images per step, split across devices (default: {BATCH_SIZE})")
     parser.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default per model: {peak})")
     parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (default: 0)")
     parser.add_argument("--warmup-epochs", type=float, default=1.0, help="linear learning-rate warm-up (default: 1)")
