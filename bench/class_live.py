@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import random
-import resource
 import shutil
 import signal
 import subprocess
@@ -42,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from testkit import class_strokes  # noqa: E402
-from testkit.app_server import LoadMeter, ServerProcess  # noqa: E402
+from testkit import class_strokes, devsets  # noqa: E402
+from testkit.app_server import LoadMeter, ServerProcess, cpu_seconds  # noqa: E402
 from testkit.page_client import Counters, PageEvents, PageSession, config_from_page, final_label  # noqa: E402
 
 LOOK_S = (0.5, 1.5)  # looking at the answer before the next digit
@@ -84,7 +83,7 @@ def percentile(values, q):
 
 
 async def post(session, load, text):
-    """One /predict as the page sends it -> the answer (None on failure; failures counted)."""
+    """One /predict as the page sends it -> the answer (None on failure; failures counted, HTTP ones by the session)."""
     try:
         status, seconds, answer = await session.predict(text)
     except httpx.TimeoutException as error:
@@ -94,10 +93,7 @@ async def post(session, load, text):
         load.counters.fail(type(error).__name__, error)
         return None
     load.request_seconds.append(seconds)
-    if status != 200:
-        load.counters.fail(f"HTTP {status}", (answer or {}).get("error") if isinstance(answer, dict) else answer)
-        return None
-    return answer
+    return answer if status == 200 else None
 
 
 async def draw(session, load, digit, loop):
@@ -197,7 +193,7 @@ def run_load(kind, work, seed, timeout, profile=None, gil=False, env=None):
         per_student = [[Digit(index, label, sends) for label, sends in digits] for index, digits in enumerate(work)]
         load.digits = [digit for digits in per_student for digit in digits]
         spy = start_py_spy(server.pid, profile, gil=gil) if profile else None
-        meter, cpu_before, bench_before = LoadMeter(), server.cpu_seconds(), _own_cpu()
+        meter, cpu_before, bench_before = LoadMeter(), server.cpu_seconds(), cpu_seconds(os.getpid())
         started = time.perf_counter()
 
         async def everyone():
@@ -207,18 +203,13 @@ def run_load(kind, work, seed, timeout, profile=None, gil=False, env=None):
         asyncio.run(everyone())
         load.wall = time.perf_counter() - started
         load.server_cpu = server.cpu_seconds() - cpu_before
-        load.bench_cpu = _own_cpu() - bench_before
+        load.bench_cpu = cpu_seconds(os.getpid()) - bench_before
         load.machine_cores = meter.cores()
         load.loadavg = LoadMeter.loadavg()
         load.rss_mb = server.rss_mb()
         load.threads = server.threads()
         stop_py_spy(spy)
     return load
-
-
-def _own_cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def report(load, students, digits_each):
@@ -304,8 +295,7 @@ def parse_args(argv=None):
     parser.add_argument("--noop-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sample-hz", type=float, default=class_strokes.SAMPLE_HZ, help="pen points per second")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as timed out")
-    parser.add_argument("--pendigits", default=None, help="pendigits folder (default: $PENDIGITS_DIR, ../shared/data/pendigits)")
-    parser.add_argument("--unipen", default=None, help="UNIPEN folder (default: $UNIPEN_DIR, ../shared/data/unipen-dev)")
+    devsets.add_data_argument(parser)
     parser.add_argument("--checkpoints", default=None, help="the app's checkpoints (for the expected answers)")
     parser.add_argument("--py-spy", default=None, metavar="FILE",
                         help="record the demo server under the load with py-spy into FILE (collapsed stacks; "
@@ -335,7 +325,7 @@ def finetune_beside(records, rng, drawings=300):
         try:
             yield
         finally:
-            running = tuner.running() is not None
+            running = tuner.is_running()
             tuner.stop()
             print(f"  a teacher's fine-tune ran beside it: {'the whole time' if running else 'NOT the whole time'}")
 
@@ -343,7 +333,7 @@ def finetune_beside(records, rng, drawings=300):
 def main(argv=None):
     args = parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    sets = class_strokes.load_development_digits(args.pendigits, args.unipen)
+    sets = class_strokes.load_development_digits(args.data)
     if sets:
         source = ", ".join(f"{name} {len(records):,}" for name, records in sets.items())
     else:

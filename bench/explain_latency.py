@@ -2,10 +2,10 @@
 
     python bench/explain_latency.py [--drawings 200]
 
-An update without the view is the app's `predict` (strokes -> 28x28 -> both models -> preview). With the
-view open, the app also runs `inside` for the same drawing: internals and saliency of both models, every
-panel drawn and encoded as the inline PNGs the browser receives (with and without a "why not" digit).
-Also the /explain endpoint's work: `explain` plus serialising its JSON.
+An update without the view is the Draw tab's `DrawTab.predict` (strokes -> 28x28 -> both models -> preview).
+With the view open, the page also runs `InsidePanel.columns` for the same drawing: internals and saliency
+of both models, every panel drawn and encoded as the inline PNGs the browser receives (with and without a
+"why not" digit). Also the /explain endpoint's work: `InsidePanel.explain` plus serialising its JSON.
 """
 import argparse
 import asyncio

@@ -36,9 +36,8 @@ PAGE_READY = {  # what the page shows once it is loaded and its load events answ
 
 def window(server, seconds):
     """(% of a core the server used, machine cores busy) over `seconds`."""
-    meter, before = LoadMeter(), server.cpu_seconds()
-    time.sleep(seconds)
-    return 100 * (server.cpu_seconds() - before) / seconds, meter.cores()
+    meter = LoadMeter()
+    return server.cpu_percent(seconds), meter.cores()
 
 
 def measure(kind, seconds, settle, queue_poll_ms=None, page=True):

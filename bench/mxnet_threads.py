@@ -3,11 +3,12 @@
     python bench/mxnet_threads.py [--threads 60]
 
 Gradio runs each event's function on an AnyIO worker thread (up to 40 at once; a worker idle for 10 s
-exits, and a new one starts when the next request comes). Here one short-lived thread after another
-makes one ModelStore.predict each, as those workers do, then `--threads` threads at once; it prints the
-RSS after each. Measured on the shipped checkpoints (MXNet 1.9.1): about 5 MB per new thread, never given
-back when the thread exits (OMP_NUM_THREADS=1, MXNET_ENGINE_TYPE=NaiveEngine, MXNET_MKLDNN_ENABLED=0 and
-MALLOC_ARENA_MAX=2 change nothing). Calling MXNet from one long-lived thread keeps it to one thread's worth.
+exits, and a new one starts when the next request comes). Here `--threads` short-lived threads, one after
+another, make one ModelStore.predict each, as those workers do, then the long-lived main thread makes 20
+more; it prints the RSS after each part. Measured on the shipped checkpoints (MXNet 1.9.1): about 5 MB
+per new thread, never given back when the thread exits (OMP_NUM_THREADS=1, MXNET_ENGINE_TYPE=NaiveEngine,
+MXNET_MKLDNN_ENABLED=0 and MALLOC_ARENA_MAX=2 change nothing). Calling MXNet from one long-lived thread
+keeps it to one thread's worth.
 """
 import argparse
 import json

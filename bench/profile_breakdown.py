@@ -1,6 +1,6 @@
 """Where a Gradio server's CPU goes, from py-spy's collapsed stacks (`py-spy record --format raw`).
 
-    python bench/profile_breakdown.py PROFILE [--requests N] [--cpu-ms-per-request MS] [--top 12]
+    python bench/profile_breakdown.py PROFILE [--cpu-ms-per-request MS] [--top-stacks N]
 
 bench/class_live.py --py-spy PROFILE records the demo server under the class's load. Samples of threads
 that wait (the event loop in epoll, idle AnyIO worker threads, the main thread's sleep, a worker waiting
@@ -96,7 +96,7 @@ def breakdown(samples):
     return cpu, waits
 
 
-def lines_for(cpu, waits, cpu_ms_per_request=None, requests=None):
+def lines_for(cpu, waits, cpu_ms_per_request=None):
     total = sum(cpu.values())
     lines = [f"{total:,} samples of threads at work ({sum(waits.values()):,} more waiting, not counted):"]
     for name, count in cpu.most_common():

@@ -3,7 +3,7 @@
     MNIST_DIR=../shared/data/mnist python bench/robustness.py [--count 10000]
 
 Clean: the 10,000 test images as they are. Redrawn: the same digits re-stroked with a random pen
-on an 800x800 canvas at a random size and place, sometimes with stray dots (bench/canvases.py),
+on an 800x800 canvas at a random size and place, sometimes with stray dots (testkit/canvases.py),
 then sent through the demo's own preprocessing and models.
 """
 import argparse

@@ -5,7 +5,7 @@
 
 Trains the same recipe once per seed (trainer/train.py with every other flag passed through, into a
 temporary folder), then prints each run's MNIST test errors (10,000 images) and real-handwriting
-errors (the development sets replayed on the pad, bench/real_strokes.py: pendigits, unipen-dev's
+errors (the development sets replayed on the pad, testkit/devsets.py: pendigits, unipen-dev's
 checked labels and all of it), and their mean and standard deviation. The seed decides the initial
 weights, the validation split, the batch order and the augmentation; the replay of the real strokes
 is the same for every run.

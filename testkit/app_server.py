@@ -127,9 +127,7 @@ def serve(argv=None):
     demo, options = build(args.kind, args.drawings_db)
     if args.state_session_capacity is not None:
         options = {**options, "state_session_capacity": args.state_session_capacity}
-    port = args.port or servers.free_port()
-    demo.launch(prevent_thread_lock=True, quiet=True,
-                **{**options, "server_name": "127.0.0.1", "server_port": port, "share": False})
+    url = servers.launch(demo, port=args.port or None, **{**options, "share": False})
     if args.queue_poll_ms is not None:
         demo._queue.sleep_when_free = args.queue_poll_ms / 1000
     if args.introspect:
@@ -140,7 +138,7 @@ def serve(argv=None):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
-    print(f"READY {demo.local_url} {os.getpid()}", flush=True)
+    print(f"READY {url} {os.getpid()}", flush=True)
     # As `demo.launch()` blocks in production (demo/app.py's main): Gradio's own block_thread loop.
     demo.block_thread()
     return 0
@@ -236,11 +234,14 @@ class ServerProcess:
             self._stderr_lines.append(line)
             del self._stderr_lines[:-200]
 
-    def stderr_tail(self, lines=20):
-        return "".join(self._stderr_lines[-lines:])
-
     def cpu_seconds(self):
         return cpu_seconds(self.pid)
+
+    def cpu_percent(self, seconds):
+        """% of a core the server uses over the next `seconds` (this call sleeps that long)."""
+        before = self.cpu_seconds()
+        time.sleep(seconds)
+        return 100 * (self.cpu_seconds() - before) / seconds
 
     def rss_mb(self):
         return rss_mb(self.pid)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from testkit import devsets
+from testkit.pad_digits import resample
 
 SEND_EVERY_S = 0.100  # demo/pad.js SEND_EVERY_MS
 PEN_DOWN_S = (0.6, 1.4)  # a digit's writing time
@@ -24,13 +25,11 @@ PEN_LIFT_S = (0.1, 0.3)  # between two strokes of a digit
 SAMPLE_HZ = 60  # pointer events per second reaching the pad
 
 
-def load_development_digits(pendigits=None, unipen=None, limit=None):
+def load_development_digits(folders=None, limit=None):
     """{"pendigits": [...], "unipen-dev": [...]} (unipen-dev's checked `quality` OK labels), each present only
-    when its file is; {} when neither is. pendigits, unipen: folders; when neither is given, testkit/devsets.py's
-    defaults, else only the folders given."""
-    folders = {"pendigits": pendigits, "unipen-dev": unipen}
+    when its file is; {} when neither is. folders: --data's (None: testkit/devsets.py's defaults)."""
     sets = {}
-    for name, folder in devsets.data_sets([path for path in folders.values() if path] or None)[0].items():
+    for name, folder in devsets.data_sets(folders)[0].items():
         records = devsets.load_records(name, folder)
         sets[name] = [record for record in records if record.get("quality", "OK") == "OK"][:limit]
     return sets
@@ -54,18 +53,6 @@ class Send:
     final: bool = False  # the digit's last pen-up
 
 
-def _resample(points, count):
-    """A polyline -> `count` points evenly spaced along it (a pen moving at constant speed)."""
-    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    if len(points) == 1 or count == 1:
-        return np.repeat(points[:1], count, axis=0)
-    lengths = np.r_[0, np.cumsum(np.hypot(*np.diff(points, axis=0).T))]
-    if lengths[-1] == 0:
-        return np.repeat(points[:1], count, axis=0)
-    positions = np.linspace(0, lengths[-1], count)
-    return np.column_stack([np.interp(positions, lengths, points[:, 0]), np.interp(positions, lengths, points[:, 1])])
-
-
 def pad_timeline(pad_value, rng, sample_hz=SAMPLE_HZ):
     """The pad's strokes with a time per point: [(times (n,), points (n, 2))] per stroke, from 0 s."""
     strokes = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in pad_value["strokes"]]
@@ -76,7 +63,7 @@ def pad_timeline(pad_value, rng, sample_hz=SAMPLE_HZ):
     for index, (stroke, share) in enumerate(zip(strokes, shares)):
         duration = pen_down * share
         count = max(2, int(round(duration * sample_hz)) + 1)
-        timeline.append((start + np.linspace(0, duration, count), _resample(stroke, count)))
+        timeline.append((start + np.linspace(0, duration, count), resample(stroke, count)))
         start += duration + (rng.uniform(*PEN_LIFT_S) if index < len(strokes) - 1 else 0)
     return timeline
 
@@ -104,18 +91,18 @@ def pad_sends(pad_value, timeline, every=SEND_EVERY_S):
     sends, last_sent, timer = [], -np.inf, None
     finished = []  # strokes done
 
-    def snapshot(stroke_index, times, points, until, live):
+    def live_snapshot(times, points, until):
         current = points[times <= until + 1e-12]
         drawn = finished + ([current] if len(current) else [])
-        return Send(float(until), pad_text(pad_value, drawn), live)
+        return Send(float(until), pad_text(pad_value, drawn), live=True)
 
-    for index, (times, points) in enumerate(timeline):
+    for times, points in timeline:
         for time_ in times:  # pointerdown, then pointermoves
             if timer is not None and timer <= time_:
-                sends.append(snapshot(index, times, points, timer, True))
+                sends.append(live_snapshot(times, points, timer))
                 last_sent, timer = timer, None
             if time_ - last_sent >= every:
-                sends.append(snapshot(index, times, points, time_, True))
+                sends.append(live_snapshot(times, points, time_))
                 last_sent, timer = time_, None
             elif timer is None:
                 timer = last_sent + every

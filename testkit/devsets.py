@@ -55,6 +55,13 @@ def data_sets(folders=None):
     return found, empty
 
 
+def add_data_argument(parser):
+    """--data DIR, repeatable: the flag that chooses the development sets, for every script that replays them."""
+    parser.add_argument("--data", action="append", default=None, metavar="DIR",
+                        help="a pendigits or unipen-dev folder; repeat for both (default: both, from $PENDIGITS_DIR "
+                             "and $UNIPEN_DIR, else ../shared/data/pendigits and ../shared/data/unipen-dev)")
+
+
 def missing_data_message(folders):
     """One line: where no development set was found, and how to point at one."""
     return (f"no development set in {' or '.join(map(str, folders))} (neither "

@@ -33,17 +33,23 @@ DIGITS = {
 }
 
 
-def _resample(key_points):
-    """Key points -> points every 1/SAMPLES_PER_UNIT of path length, as a pen reports them."""
-    points = np.asarray(key_points, dtype=np.float64)
+def resample(points, count):
+    """A polyline -> `count` points evenly spaced along it (a pen moving at constant speed)."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(points) == 1 or count == 1:
+        return np.repeat(points[:1], count, axis=0)
     lengths = np.r_[0, np.cumsum(np.hypot(*np.diff(points, axis=0).T))]
-    positions = np.linspace(0, lengths[-1], max(2, int(lengths[-1] * SAMPLES_PER_UNIT)))
-    return np.stack([np.interp(positions, lengths, points[:, 0]), np.interp(positions, lengths, points[:, 1])], 1)
+    if lengths[-1] == 0:
+        return np.repeat(points[:1], count, axis=0)
+    positions = np.linspace(0, lengths[-1], count)
+    return np.column_stack([np.interp(positions, lengths, points[:, 0]), np.interp(positions, lengths, points[:, 1])])
 
 
 def unit_strokes(digit):
-    """The digit's strokes as (n, 2) arrays in the unit box."""
-    return [_resample(stroke) for stroke in DIGITS[digit]]
+    """The digit's strokes as (n, 2) arrays in the unit box: a point every 1/SAMPLES_PER_UNIT of path length."""
+    strokes = [np.asarray(stroke, dtype=np.float64) for stroke in DIGITS[digit]]
+    return [resample(stroke, max(2, int(np.hypot(*np.diff(stroke, axis=0).T).sum() * SAMPLES_PER_UNIT)))
+            for stroke in strokes]
 
 
 def pad_value(digit, rng=None, size=0.6, centre=(0.5, 0.5), side=PAD_SIDE, brush_share=0.05):

@@ -128,7 +128,8 @@ class PageSession:
         return config
 
     async def predict(self, pad_text):
-        """POST /gradio_api/run/predict as the page sends it -> (status, seconds, the response's JSON or None)."""
+        """POST /gradio_api/run/predict as the page sends it -> (status, seconds, the response's JSON or None).
+        An answer other than 200 is counted as a failure."""
         body = {"data": [pad_text], "fn_index": self.events.predict_fn, "trigger_id": self.events.predict_trigger,
                 "session_hash": self.session_hash}
         started = time.perf_counter()
@@ -139,6 +140,9 @@ class PageSession:
             answer = response.json()
         except ValueError:
             answer = None
+        if response.status_code != 200:
+            error = answer.get("error") if isinstance(answer, dict) else answer
+            self.counters.fail(f"HTTP {response.status_code}", error)
         return response.status_code, seconds, answer
 
     async def join(self, fn_index, trigger_id, data, event_data=None):
@@ -191,9 +195,7 @@ class PageSession:
         if self.events.keypad_fn is None:
             return None
         results = await self.queued([(self.events.keypad_fn, self.events.keypad_trigger, [pad_text], {"digit": digit})])
-        status, _, _ = await self.predict("")
-        if status != 200:
-            self.counters.fail(f"HTTP {status}", "predict after the keypad")
+        await self.predict("")
         for message in results.values():
             output = message.get("output") or {}
             if message.get("success") and output.get("data"):

@@ -9,11 +9,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def launch(demo, **options):
-    """Launch `demo` (a gr.Blocks) in this process on a free loopback port, without blocking; returns its URL.
+def launch(demo, port=None, **options):
+    """Launch `demo` (a gr.Blocks) in this process on loopback `port` (None: a free one), without blocking;
+    returns its URL.
 
     options: demo/app.py's launch settings (`launch_options`); host and port are this machine's.
     """
     demo.launch(prevent_thread_lock=True, quiet=True, **{**options, "server_name": "127.0.0.1",
-                                                          "server_port": free_port()})
+                                                          "server_port": port or free_port()})
     return demo.local_url

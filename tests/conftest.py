@@ -41,6 +41,16 @@ def synthetic_digits(count, seed=0):
     return images, labels
 
 
+def write_synthetic_idx(folder, prefix, count, seed):
+    """`count` synthetic digits as MNIST's IDX pair FOLDER/PREFIX-{images-idx3,labels-idx1}-ubyte.gz."""
+    from trainer import mnist
+
+    images, labels = synthetic_digits(count, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    mnist.write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", np.round(images[:, 0] * 255).astype(np.uint8))
+    mnist.write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+
+
 @pytest.fixture
 def synthetic_data():
     """(train_x, train_y, test_x, test_y) shaped like load_mnist's result, small enough for seconds-long runs."""

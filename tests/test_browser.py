@@ -42,7 +42,8 @@ def pad_points(box, stroke, margin=0.2):
              box["y"] + box["height"] * (margin + (1 - 2 * margin) * y)) for x, y in stroke[::2]]
 
 
-def mouse_draw(page, digit, margin=0.2):
+def mouse_draw(page, digit, margin=0.2, pause_ms=0):
+    """Draw `digit` with the mouse; `pause_ms` between moves draws at a hand's pace (the pad's live sends)."""
     box = pad_box(page)
     for stroke in unit_strokes(digit):
         points = pad_points(box, stroke, margin)
@@ -50,6 +51,8 @@ def mouse_draw(page, digit, margin=0.2):
         page.mouse.down()
         for point in points[1:]:
             page.mouse.move(*point)
+            if pause_ms:
+                page.wait_for_timeout(pause_ms)
         page.mouse.up()
 
 

@@ -59,16 +59,16 @@ def test_the_final_send_is_the_whole_drawing_and_each_update_a_prefix_of_it():
 
 
 def test_the_drawn_digit_is_still_read_as_itself():
+    """The benchmarks' own digits (without the development sets), drawn at a person's pace, read as themselves."""
     from demo.preprocess import strokes_to_mnist
+    from testkit import devsets
     from trainer import checkpoint
     net = checkpoint.load_network(checkpoint.DEFAULT_FOLDER, "lenet")
-    from trainer.mxnet_shim import mx
     rng = np.random.default_rng(1)
-    for digit in (0, 3, 7):
-        record = class_strokes.fallback_digits(1, rng)[0] | {"label": digit}
-        record["strokes"] = [[[x, -y] for x, y in stroke] for stroke in pad_value(digit)["strokes"]]
-        final = json.loads(class_strokes.digit_sends(record, rng)[1][-1].text)
-        assert int(net(mx.nd.array(strokes_to_mnist(final))).argmax(axis=1).asscalar()) == digit
+    records = class_strokes.fallback_digits(10, rng)
+    finals = [class_strokes.digit_sends(record, rng)[1][-1].text for record in records]
+    images = np.concatenate([strokes_to_mnist(final) for final in finals])
+    assert devsets.predict(net, images).tolist() == [record["label"] for record in records]
 
 
 def test_the_class_draws_unipens_checked_digits_only(tmp_path):
@@ -79,9 +79,9 @@ def test_the_class_draws_unipens_checked_digits_only(tmp_path):
     record = {"label": 1, "quality": "OK", "points_per_mm": [10, 20], "strokes": [[[100, 200], [100, 400]]]}
     with gzip.open(tmp_path / devsets.DATA_SETS["unipen-dev"][0], "wt") as out:
         out.write(json.dumps(record) + "\n" + json.dumps(record | {"quality": "?"}) + "\n")
-    sets = class_strokes.load_development_digits(unipen=tmp_path)
+    sets = class_strokes.load_development_digits([tmp_path])
     assert list(sets) == ["unipen-dev"] and len(sets["unipen-dev"]) == 1
-    assert class_strokes.load_development_digits(unipen=tmp_path / "absent") == {}
+    assert class_strokes.load_development_digits([tmp_path / "absent"]) == {}
 
 
 # --- the page's events, found in the app's config ------------------------------------------------------
@@ -160,7 +160,7 @@ def test_the_benchmarks_send_what_the_page_sends(app_url):
     sync_api = pytest.importorskip("playwright.sync_api")
     import httpx
 
-    from testkit.pad_digits import unit_strokes
+    from test_browser import mouse_draw
     requests = []
     events = PageEvents.from_config(config_from_page(httpx.get(app_url).text))
     with sync_api.sync_playwright() as playwright:
@@ -168,16 +168,7 @@ def test_the_benchmarks_send_what_the_page_sends(app_url):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.on("request", lambda request: requests.append(request))
         page.goto(app_url)
-        box = chromium.pad_box(page)
-        for stroke in unit_strokes(7):
-            points = [(box["x"] + box["width"] * (0.2 + 0.6 * x), box["y"] + box["height"] * (0.2 + 0.6 * y))
-                      for x, y in stroke[::3]]
-            page.mouse.move(*points[0])
-            page.mouse.down()
-            for point in points[1:]:
-                page.mouse.move(*point)
-                page.wait_for_timeout(20)
-            page.mouse.up()
+        mouse_draw(page, 7, pause_ms=20)
         page.wait_for_timeout(1500)
         browser.close()
     predicts = [r for r in requests if r.method == "POST" and r.url.endswith("/gradio_api/run/predict")]

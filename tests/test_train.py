@@ -6,8 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import run_script, synthetic_digits
-from trainer import checkpoint, extra_data, mnist, train
+from conftest import run_script, write_synthetic_idx
+from trainer import checkpoint, extra_data, train
 from trainer.mxnet_shim import mx
 from trainer.training_log import parse_log
 
@@ -181,10 +181,7 @@ def test_sigterm_during_a_checkpoint_write_leaves_the_old_file_and_no_temporary(
 
 def export_folder(folder, count=60, seed=3):
     """A folder like `demo/drawings.py export` writes, holding synthetic digits."""
-    images, labels = synthetic_digits(count, seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    mnist.write_idx(folder / "train-images-idx3-ubyte.gz", np.round(images[:, 0] * 255).astype(np.uint8))
-    mnist.write_idx(folder / "train-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    write_synthetic_idx(folder, "train", count, seed)
     return folder
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 EPOCH_METRICS = ("Train-accuracy", "Train-loss", "Validation-accuracy", "Validation-loss", "Time cost")
 DRAWINGS_METRIC = "Drawings-accuracy"
-_METRIC_LINE = re.compile(r"Epoch\[(\d+)\]\s(" + "|".join((*EPOCH_METRICS, DRAWINGS_METRIC)) + r")=([-+\d.eE]+|nan|inf)")
+_METRICS = (*EPOCH_METRICS, DRAWINGS_METRIC)  # every metric a line may carry
+_METRIC_LINE = re.compile(r"Epoch\[(\d+)\]\s(" + "|".join(_METRICS) + r")=([-+\d.eE]+|nan|inf)")
 _SPEED_LINE = re.compile(r"Epoch\[(\d+)\]\sBatch\s\[(\d+)\]\sSpeed:\s([\d.]+)\ssamples/sec\saccuracy=([\d.]+)")
 
 
@@ -56,8 +57,8 @@ class EpochRecord:
     speeds: list = field(default_factory=list)  # [(batch, samples_per_sec, running_accuracy), ...]
 
 
-_FIELD_OF_METRIC = dict(zip((*EPOCH_METRICS, DRAWINGS_METRIC), ("train_accuracy", "train_loss", "validation_accuracy",
-                                                                  "validation_loss", "time_cost", "drawings_accuracy")))
+_FIELD_OF_METRIC = dict(zip(_METRICS, ("train_accuracy", "train_loss", "validation_accuracy", "validation_loss",
+                                       "time_cost", "drawings_accuracy")))
 
 
 def parse_log(text):
