@@ -1,6 +1,7 @@
+import numpy as np
 import pytest
 
-from trainer.models import MODELS, build_model, count_parameters
+from trainer.models import MODELS, MaxPool2D, build_model, count_parameters
 from trainer.mxnet_shim import mx
 
 
@@ -28,3 +29,31 @@ def test_networks_standardise_internally_so_a_blank_image_is_not_all_zero_input(
     first_layer = net[0]
     standardised = first_layer(mx.nd.zeros((1, 1, 28, 28))).asnumpy()
     assert standardised.max() < -0.4  # (0 - 0.1307) / 0.3081
+
+
+@pytest.mark.parametrize("shape", [(4, 20, 24, 24), (3, 50, 8, 8)])
+def test_lenets_pooling_computed_in_nhwc_matches_gluons_max_pooling_forward_and_backward(shape):
+    images = mx.nd.array(np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape))  # no ties
+    output_gradient = mx.nd.array(np.random.default_rng(1).normal(size=(*shape[:2], shape[2] // 2, shape[3] // 2)))
+    results = []
+    for pool in (MaxPool2D(pool_size=2, strides=2), mx.gluon.nn.MaxPool2D(pool_size=2, strides=2)):
+        pool.hybridize(static_alloc=True, static_shape=True)
+        x = images.copy()
+        x.attach_grad()
+        with mx.autograd.record():
+            pooled = pool(x)
+        pooled.backward(output_gradient)
+        results.append((pooled.asnumpy(), x.grad.asnumpy()))
+    (pooled, gradient), (expected_pooled, expected_gradient) = results
+    assert pooled.shape == expected_pooled.shape == output_gradient.shape
+    np.testing.assert_array_equal(pooled, expected_pooled)
+    np.testing.assert_array_equal(gradient, expected_gradient)
+    assert np.count_nonzero(gradient) == output_gradient.size  # one winner per 2x2 window
+
+
+def test_lenets_layers_keep_the_names_older_checkpoints_were_saved_with():
+    net = build_model("lenet")
+    names = sorted(name.replace(net.prefix, "") for name in net.collect_params())
+    assert names == ["conv0_bias", "conv0_weight", "conv1_bias", "conv1_weight",
+                     "dense0_bias", "dense0_weight", "dense1_bias", "dense1_weight"]
+    assert "NCHW, computed in NHWC" in repr(net[2])
