@@ -3,7 +3,9 @@
     python bench/train_speed.py            # both models, synthetic images (no MNIST needed)
 
 The ratio (trainer / bare) shows what the trainer's input pipeline, metrics and logging cost;
-with augmentation on, the extra cost of augmenting every batch is printed too.
+with augmentation on, the extra cost of augmenting every batch is printed too. For LeNet, the bare
+loop also runs with Gluon's own MaxPool2D instead of trainer/models.py's NHWC one, timed in the
+same turns, to show what that pooling saves (docs/experiments.md, "Training cost").
 """
 import argparse
 import sys
@@ -16,7 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from trainer import train  # noqa: E402
+from trainer.models import MaxPool2D  # noqa: E402
 from trainer.mxnet_shim import mx  # noqa: E402
+
+GLUON_POOLING = "bare loop, Gluon's pooling"
 
 
 def bare_loop(net, trainer, images, labels, batch_size):
@@ -48,6 +53,14 @@ def samples_per_second(runs, samples, repeats):
     return {name: samples / seconds for name, seconds in best.items()}
 
 
+def with_gluons_pooling(net):
+    """The same (initialised) layers, with Gluon's MaxPool2D where the network has the NHWC one."""
+    gluon_net = mx.gluon.nn.HybridSequential(prefix=net.prefix)
+    for layer in net:
+        gluon_net.add(mx.gluon.nn.MaxPool2D(pool_size=2, strides=2) if isinstance(layer, MaxPool2D) else layer)
+    return train.hybridized(gluon_net)
+
+
 def measure(name, images_np, labels_np, batch_size, repeats):
     device = mx.cpu()
     settings = train.Settings(model=name, epochs=1, batch_size=batch_size, lr=1e-3, weight_decay=0.0,
@@ -65,6 +78,10 @@ def measure(name, images_np, labels_np, batch_size, repeats):
     bare_net = train.create_network(settings, [device])
     bare_trainer = train.create_trainer(bare_net, settings, steps)
     runs["bare"] = lambda: bare_loop(bare_net, bare_trainer, images, labels, batch_size)
+    if any(isinstance(layer, MaxPool2D) for layer in bare_net):
+        gluon_net = with_gluons_pooling(train.create_network(settings, [device]))
+        gluon_trainer = train.create_trainer(gluon_net, settings, steps)
+        runs[GLUON_POOLING] = lambda: bare_loop(gluon_net, gluon_trainer, images, labels, batch_size)
     return samples_per_second(runs, samples, repeats)
 
 
@@ -85,6 +102,9 @@ def main():
         cost = 1 - speed["trainer+augment"] / speed["trainer"]
         print(f"{name:<6} {speed['bare']:>10,.0f}/s {speed['trainer']:>10,.0f}/s {ratio:>6.2f}"
               f" {speed['trainer+augment']:>11,.0f}/s {cost:>12.0%}", flush=True)
+        if GLUON_POOLING in speed:
+            print(f"{'':<6} {speed[GLUON_POOLING]:>10,.0f}/s  (bare loop with Gluon's MaxPool2D instead of the NHWC one)",
+                  flush=True)
     print(f"(samples/second, best of {args.repeats}, batch {args.batch_size}, {mx.cpu()};"
           " augment cost = share of trainer throughput spent augmenting)")
 

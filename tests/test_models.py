@@ -57,3 +57,16 @@ def test_lenets_layers_keep_the_names_older_checkpoints_were_saved_with():
     assert names == ["conv0_bias", "conv0_weight", "conv1_bias", "conv1_weight",
                      "dense0_bias", "dense0_weight", "dense1_bias", "dense1_weight"]
     assert "NCHW, computed in NHWC" in repr(net[2])
+
+
+def test_the_speed_benchmarks_gluon_pooling_lenet_is_the_same_network_with_gluons_pool():
+    from bench.train_speed import with_gluons_pooling
+
+    net = build_model("lenet")
+    net.initialize()
+    images = mx.nd.random.uniform(shape=(2, 1, 28, 28))
+    expected = net(images).asnumpy()
+    gluon_net = with_gluons_pooling(net)
+    pools = [layer for layer in gluon_net if isinstance(layer, mx.gluon.nn.MaxPool2D)]
+    assert len(pools) == 2 and not any(isinstance(layer, MaxPool2D) for layer in gluon_net)
+    np.testing.assert_array_equal(gluon_net(images).asnumpy(), expected)
