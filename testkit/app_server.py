@@ -127,7 +127,7 @@ def serve(argv=None):
     demo, options = build(args.kind, args.drawings_db)
     if args.state_session_capacity is not None:
         options = {**options, "state_session_capacity": args.state_session_capacity}
-    url = servers.launch(demo, port=args.port or None, **{**options, "share": False})
+    url = servers.launch(demo, port=args.port, **{**options, "share": False})
     if args.queue_poll_ms is not None:
         demo._queue.sleep_when_free = args.queue_poll_ms / 1000
     if args.introspect:

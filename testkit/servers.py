@@ -10,7 +10,7 @@ def free_port():
 
 
 def launch(demo, port=None, **options):
-    """Launch `demo` (a gr.Blocks) in this process on loopback `port` (None: a free one), without blocking;
+    """Launch `demo` (a gr.Blocks) in this process on loopback `port` (None or 0: a free one), without blocking;
     returns its URL.
 
     options: demo/app.py's launch settings (`launch_options`); host and port are this machine's.
