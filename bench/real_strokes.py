@@ -16,15 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from testkit import devsets  # noqa: E402
-from testkit.devsets import load_and_replay, missing_data_message, predict  # noqa: E402
+from testkit.devsets import add_data_argument, load_and_replay, missing_data_message, predict  # noqa: E402
 from trainer import checkpoint  # noqa: E402
 from trainer.models import MODELS  # noqa: E402
 
 
 def add_data_arguments(parser):
     """The flags that choose the development sets: --data and --limit (shared by the benches that replay them)."""
-    devsets.add_data_argument(parser)
+    add_data_argument(parser)
     parser.add_argument("--limit", type=int, default=None, help="replay only the first N digits of each set")
 
 
