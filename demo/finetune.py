@@ -169,8 +169,10 @@ class FineTuner:
         if code < 0:
             return f"the training process was stopped ({signal.Signals(-code).name})"
         lines = [line for line in self._console(name).splitlines() if line.strip()]
-        errors = [line for line in lines if line.startswith("error:")]
-        return (errors or lines or [f"the trainer exited with code {code}"])[-1].removeprefix("error: ")
+        starts = [index for index, line in enumerate(lines) if line.startswith("error:")]
+        if starts:  # the trainer's error, with the lines that explain it (every mirror tried, say)
+            return "\n".join(lines[starts[-1]:]).removeprefix("error: ")
+        return (lines or [f"the trainer exited with code {code}"])[-1]
 
     def _console(self, name):
         try:

@@ -161,6 +161,34 @@ def test_a_broken_or_killed_run_says_why_and_cannot_be_used(filled_store, tmp_pa
     assert slow.in_use() == SHIPPED
 
 
+def test_a_fine_tune_without_mnist_dir_downloads_it_or_says_why_on_the_teacher_tab(filled_store, tmp_path,
+                                                                                    monkeypatch, mnist_dir):
+    """On a hosted Space there is no MNIST_DIR: the trainer's download (trainer/mnist_download.py) serves the
+    fine-tune too, and when every mirror fails its whole message reaches the Teacher tab."""
+    from demo.teacher_tab import TeacherTab
+    from testkit.mnist_mirrors import MirrorServer
+
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    monkeypatch.setenv("MXNET_HOME", str(tmp_path / "mx"))
+    real = {name: (mnist_dir / name).read_bytes() for name in mnist.MNIST_FILES}
+    with MirrorServer(real) as server:
+        monkeypatch.setenv("MNIST_MIRRORS", f"{server.base('dead')} {server.base('corrupt')}")
+        tuner = FineTuner(tmp_path / "runs", trainer_flags=QUICK_RUN)
+        record = wait_for(tuner, tuner.start(filled_store, checkpoint.DEFAULT_FOLDER))
+        assert record.state == "failed", record.message
+        assert f"{server.base('dead')}train-images-idx3-ubyte.gz: HTTP 403" in record.message
+        assert f"{server.base('corrupt')}train-images-idx3-ubyte.gz: corrupt" in record.message
+        assert "MNIST_DIR" in record.message
+        status = TeacherTab(TeacherGate(KEY), None, filled_store, tuner).watch()[0]
+        assert f"{server.base('dead')}train-images-idx3-ubyte.gz: HTTP 403" in status
+
+        time.sleep(1.1)  # run names are the start time, to the second
+        monkeypatch.setenv("MNIST_MIRRORS", f"{server.base('dead')} {server.base('good')}")
+        record = wait_for(tuner, tuner.start(filled_store, checkpoint.DEFAULT_FOLDER))
+        assert record.state == "finished", record.message
+    assert sorted(path.name for path in (tmp_path / "mx" / "datasets" / "mnist").iterdir()) == sorted(mnist.MNIST_FILES)
+
+
 # --------------------------------------------------------------------------------- the app, by API
 
 

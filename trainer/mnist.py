@@ -66,7 +66,7 @@ def read_idx(path):
 
 
 def resolve_data_dir(flag_value=None):
-    """--data-dir, else $MNIST_DIR, else None (meaning: Gluon's default folder, downloading if needed)."""
+    """--data-dir, else $MNIST_DIR, else None (meaning: the download cache, trainer/mnist_download.py)."""
     chosen = flag_value or os.environ.get("MNIST_DIR")
     return Path(chosen).expanduser() if chosen else None
 
@@ -83,27 +83,14 @@ def load_mnist(data_dir=None):
     Images are float32 (N, 1, 28, 28) in [0, 1]; labels are int32 (N,).
     An explicit data_dir must already hold the four IDX files, read here as they are (any IDX files
     of MNIST's shapes: a test's tiny set too); nothing is downloaded into it, so a typo fails at once
-    with a clear message instead of a network time-out. With data_dir None, Gluon's default folder is
-    used and downloads what is missing.
+    with a clear message instead of a network time-out. With data_dir None, the files come from the
+    download cache, checked against their known hashes and downloaded from the mirrors where missing.
     """
-    if data_dir is not None:
-        return _read_folder(Path(data_dir))
-    from trainer.mxnet_shim import mx  # late import: the constants above must not need MXNet
+    if data_dir is None:
+        from trainer.mnist_download import ensure_mnist  # it imports this module's names
 
-    try:
-        splits = [mx.gluon.data.vision.MNIST(train=train)[:] for train in (True, False)]
-    except Exception as error:  # download or checksum failure: say what happened and what to do
-        raise DataError(
-            f"could not load MNIST ({error}). Without internet, pass --data-dir or set MNIST_DIR "
-            "to a folder holding the four original IDX .gz files."
-        ) from error
-    (train_x, train_y), (test_x, test_y) = splits
-    return (
-        to_unit_range(train_x.asnumpy()),
-        np.asarray(train_y, dtype=np.int32),
-        to_unit_range(test_x.asnumpy()),
-        np.asarray(test_y, dtype=np.int32),
-    )
+        data_dir = ensure_mnist()
+    return _read_folder(Path(data_dir))
 
 
 def _read_folder(data_dir):
@@ -112,7 +99,7 @@ def _read_folder(data_dir):
         raise DataError(
             f"MNIST not found in {data_dir}: missing {', '.join(missing)}. "
             "Point --data-dir (or MNIST_DIR) at a folder holding the four original IDX .gz files, "
-            "or leave both unset to download into Gluon's default folder."
+            "or leave both unset to download MNIST."
         )
     try:
         train_x, train_y, test_x, test_y = (read_idx(data_dir / name) for name in MNIST_FILES)

@@ -1,0 +1,47 @@
+"""What a newcomer meets first: which computers and Pythons run it, and the sentence where one cannot."""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from trainer.mxnet_shim import SUPPORTED_PYTHONS, _Version, unsupported_reason
+
+
+@pytest.mark.parametrize("version, system, machine, expected", [
+    ((3, 11), "Linux", "x86_64", None),
+    ((3, 10), "Linux", "aarch64", None),
+    ((3, 13), "Darwin", "x86_64", None),
+    ((3, 12), "Windows", "AMD64", "no Windows build: use WSL 2"),
+    ((3, 12), "Darwin", "arm64", "no build for Apple silicon: run the container"),
+    ((3, 12), "Linux", "armv7l", "Linux (x86-64, aarch64) and Intel Macs only, not Linux armv7l"),
+    ((3, 9), "Linux", "x86_64", "Python 3.9 is too old"),
+    ((3, 14), "Linux", "x86_64", "Python 3.14 is too new"),
+])
+def test_the_sentence_for_each_computer_and_python(version, system, machine, expected):
+    reason = unsupported_reason(version, system, machine)
+    if expected is None:
+        assert reason is None
+    else:
+        assert expected in reason and "\n" not in reason and reason.endswith(".")
+
+
+def test_supported_pythons_are_the_ones_ci_runs():
+    assert SUPPORTED_PYTHONS == ((3, 10), (3, 13))
+
+
+def test_the_distutils_stand_in_orders_numpy_versions_as_mxnet_needs():
+    assert _Version("1.26.4") >= _Version("1.17") and _Version("1.26.4") >= _Version("1.6.0")
+    assert _Version("1.16.6") < _Version("1.17") and _Version("1.17.0rc1") == _Version("1.17")
+    assert _Version("2.0.0") > _Version("1.26.4")
+
+
+@pytest.mark.parametrize("entry_point", ["trainer/train.py", "demo/app.py"])
+def test_without_mxnet_each_entry_point_says_one_sentence_not_a_traceback(entry_point):
+    """Where pip skipped MXNet (Windows, Apple silicon), starting the app or the trainer explains what to do."""
+    pretend_windows = ("import gradio, platform, runpy, sys; platform.system = lambda: 'Windows'; sys.modules['mxnet'] = None; "
+                       f"sys.argv = [{entry_point!r}]; runpy.run_path({entry_point!r}, run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", pretend_windows], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: MXNet 1.9.1 has no Windows build: use WSL 2")
