@@ -36,6 +36,7 @@ from demo.preprocess import MAX_CANVAS_PIXELS  # noqa: E402
 from demo.teacher import TeacherGate, database_note  # noqa: E402
 from demo.teacher_tab import TeacherTab  # noqa: E402
 from trainer import checkpoint  # noqa: E402
+from trainer.train import interrupt_on_sigterm  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # Pillow refuses (raises at open, before decoding pixels) images above twice this many pixels.
@@ -141,6 +142,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args, config = parse_args(argv)
+    interrupt_on_sigterm()  # `docker stop` (the app is the container's first process) ends it like Ctrl-C
     app = build_app(config)
     for model in app.models.models.values():
         print(f"{model.name}: {'loaded' if model.net is not None else model.error}")

@@ -74,7 +74,10 @@ _register_distutils_version()
 
 try:
     import mxnet as mx  # noqa: E402  (after the adaptations above)
-except ImportError as error:  # not installed (pip skips it where it has no build) or a broken build
-    raise SystemExit(f"error: {unsupported_reason() or f'MXNet cannot be imported ({error}); run pip install -r requirements.txt'}")
+except ImportError as error:  # not installed: pip skips it where it has no build
+    raise SystemExit(f"error: {unsupported_reason() or f'MXNet cannot be imported ({error}): pip install -r requirements.txt'}")
+except OSError as error:  # installed, but a system library it needs is missing (a minimal Linux)
+    raise SystemExit(f"error: MXNet's library cannot be loaded ({error}); on Debian or Ubuntu: "
+                     "apt-get install libgomp1 libquadmath0")
 
 __all__ = ["mx", "unsupported_reason"]
