@@ -34,11 +34,16 @@ import numpy as np
 if __package__ in (None, ""):  # run as `python demo/drawings.py`: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from demo.i18n import Sentence, SentenceError  # noqa: E402
 from demo.preprocess import CanvasError, PadDrawing, parse_pad_value  # noqa: E402
 from trainer import extra_data, mnist  # noqa: E402
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "drawings" / "drawings.sqlite"
-DEFAULT_MAX_DRAWINGS = 100_000  # ~1 KB of image + strokes each on average: a database of ~100 MB-1 GB
+DEFAULT_MAX_DRAWINGS = 100_000
+# The disk the database may take, WAL included (a drawing stores ~2-6 KB: 100,000 of them fit); a small
+# Space's persistent storage is 20 GB. Past it, students are thanked and told the collection is full.
+DEFAULT_MAX_MB = 500
+WAL_PAGES = 256  # checkpoint the write-ahead log every 256 pages (1 MB) and cut it back to that size
 MAX_SESSION_CHARS = 64
 MAX_MODELS = 8
 SCHEMA_VERSION = 1
@@ -63,8 +68,8 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
-class DrawingError(Exception):
-    """A drawing was not stored; str(error) is a sentence to show the person (or the operator)."""
+class DrawingError(SentenceError):
+    """A drawing was not stored (or the drawings cannot be read); its sentence is for the person or the operator."""
 
 
 class Refused(DrawingError):
@@ -147,14 +152,13 @@ class RateLimiter:
                                       TokenBucket(self.limit.hourly, self.limit.hourly / 3600, now))
         burst, hourly = self.sessions[session]
         if not hourly.take(now):
-            raise Refused(f"slow down: this session labelled {self.limit.hourly:,} drawings within the hour; "
-                          "try again in a few minutes")
+            raise Refused("drawings.slow_hour", count=self.limit.hourly)
         if not burst.take(now):
             hourly.tokens += 1  # a refused label costs nothing
-            raise Refused(f"slow down: more than {self.limit.burst} labels in a moment; one drawing at a time")
+            raise Refused("drawings.slow_burst", count=self.limit.burst)
         if not self.server.take(now):
             burst.tokens, hourly.tokens = burst.tokens + 1, hourly.tokens + 1
-            raise Refused("slow down: the server is taking many labels right now; try again in a second")
+            raise Refused("drawings.slow_server")
 
     def _forget_idle(self, now):
         if len(self.sessions) >= self.IDLE_SESSIONS_KEPT:
@@ -165,22 +169,23 @@ class RateLimiter:
 def _label(value):
     """An int 0-9 (numpy ints too); bools, floats and strings such as "7" or "7x" are refused."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 9:
-        raise Refused(f"the label must be a digit 0-9, not {value!r:.20}")
+        raise Refused("drawings.bad_label", value=f"{value!r:.20}")
     return int(value)
 
 
 def _pad_text(drawing):
-    """A PadDrawing, or the pad's value as JSON text (read by the same parser, with the same caps) -> its text."""
-    if isinstance(drawing, str):
+    """A PadDrawing, or the pad's value as JSON text or a dict (read by the same parser, with the same caps)
+    -> the text stored: the known fields alone, re-serialised (PadDrawing.to_json)."""
+    if isinstance(drawing, (str, dict)):
         try:
             drawing = parse_pad_value(drawing)
         except CanvasError as error:
-            raise Refused(f"the drawing cannot be read: {error}") from None
+            raise Refused("drawings.unreadable", reason=error.sentence) from None
     if drawing is None or not isinstance(drawing, PadDrawing):
-        raise Refused("the drawing must arrive as the pad's JSON text")
+        raise Refused("drawings.not_pad_text")
     if not drawing.strokes:
-        raise Refused("the drawing has no strokes: draw a digit first")
-    return drawing.text
+        raise Refused("drawings.no_strokes")
+    return drawing.to_json()
 
 
 def _image_bytes(image):
@@ -188,24 +193,24 @@ def _image_bytes(image):
     try:
         array = np.asarray(image, dtype=np.float64).reshape(mnist.IMAGE_SIZE, mnist.IMAGE_SIZE)
     except (TypeError, ValueError):
-        raise Refused("the model input must be a 28x28 image") from None
+        raise Refused("drawings.image_shape") from None
     if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
-        raise Refused("the model input must hold values in [0, 1]")
+        raise Refused("drawings.image_range")
     pixels = np.round(array * 255).astype(np.uint8)
     if not pixels.any():
-        raise Refused("the drawing is blank: draw a digit first")
+        raise Refused("drawings.blank")
     return pixels.tobytes()
 
 
 def _answers(answers, checkpoints):
     """{model: probabilities (10,)} and {model: checkpoint id} -> [(model, checkpoint, prediction, probabilities JSON)]."""
     if not isinstance(answers, dict) or not 1 <= len(answers) <= MAX_MODELS:
-        raise Refused("the models' answers are missing")
+        raise Refused("drawings.no_answers")
     rows = []
     for model, probabilities in answers.items():
         values = np.asarray(probabilities, dtype=np.float64).ravel()
         if not isinstance(model, str) or not model or len(model) > 32 or values.shape != (10,) or not np.isfinite(values).all():
-            raise Refused(f"the answer of {model!r:.40} must be 10 probabilities")
+            raise Refused("drawings.bad_answer", model=f"{model!r:.40}")
         checkpoint = str((checkpoints or {}).get(model, ""))[:80]
         rows.append((model, checkpoint, int(values.argmax()), json.dumps([round(float(v), 6) for v in values])))
     return rows
@@ -232,26 +237,28 @@ class DrawingStore:
     """The labelled drawings of one SQLite file. Thread-safe: one connection, one writer at a time.
 
     DrawingStore("") is switched off; so is a store whose file cannot be opened or written (for
-    example a read-only folder or a file that is not a database). Then `problem` says why, in a
-    sentence for the page, and `add` raises StoreUnavailable with it; nothing else is affected.
+    example a read-only folder or a file that is not a database). Then `problem` says why (a Sentence
+    for the page), and `add` raises StoreUnavailable with it; nothing else is affected.
+    The database and its write-ahead log together stay within `max_mb`: past it, `add` refuses (Refused
+    "the collection is full") and nothing already stored is touched.
     """
 
     def __init__(self, path=DEFAULT_DB, max_drawings=DEFAULT_MAX_DRAWINGS, rate_limit=RateLimit(),
-                 clock=time.monotonic, create=True):
+                 clock=time.monotonic, create=True, max_mb=DEFAULT_MAX_MB):
         self.path = Path(path) if str(path) else None
         self.max_drawings = max_drawings
+        self.max_bytes = int(max_mb * 1_000_000)
         self.limiter = RateLimiter(rate_limit, clock)
         self._lock = threading.Lock()
         self._connection = None
         self.problem = None
         if self.path is None:
-            self.problem = 'Labelling is switched off (started with --drawings-db "").'
+            self.problem = Sentence("drawings.off")
             return
         try:
             self._connection = self._open(create)
         except (sqlite3.Error, OSError) as error:
-            self.problem = (f"Labelling is switched off: the drawings database {self.path} cannot be used "
-                            f"({_describe(error)}). Drawing and predicting work as usual.")
+            self.problem = Sentence("drawings.unusable", path=self.path, reason=_describe(error))
 
     @property
     def enabled(self):
@@ -267,6 +274,10 @@ class DrawingStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
+            # The log is folded into the database every WAL_PAGES pages and cut back to that size, so the
+            # disk the store takes is the database's pages plus about a megabyte.
+            connection.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+            connection.execute(f"PRAGMA journal_size_limit={WAL_PAGES * 4096}")
             # A write transaction at once: a read-only file or folder fails here, before anyone labels.
             connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
         except BaseException:
@@ -274,27 +285,44 @@ class DrawingStore:
             raise
         return connection
 
+    def _bytes_used(self):
+        """The database's pages in use (free pages are reused first) plus its write-ahead log, in bytes."""
+        page_size, pages, free = (self._connection.execute(f"PRAGMA {name}").fetchone()[0]
+                                  for name in ("page_size", "page_count", "freelist_count"))
+        wal = self.path.with_name(self.path.name + "-wal")
+        return (pages - free) * page_size + (wal.stat().st_size if wal.exists() else 0)
+
+    def usage(self):
+        """(bytes used, bytes allowed): the teacher's room shows it."""
+        if not self.enabled:
+            raise StoreUnavailable(self.problem)
+        with self._lock:
+            return self._bytes_used(), self.max_bytes
+
     def add(self, label, drawing, image, answers, checkpoints, session_id, now=None):
         """Store one labelled drawing; return Saved, or raise Refused / StoreUnavailable (a sentence to show).
 
-        label: int 0-9. drawing: demo.preprocess.PadDrawing, or the pad's value as JSON text. image: the model input,
-        float (28, 28) or (1, 1, 28, 28) in [0, 1]. answers: {model: probabilities (10,)}.
-        checkpoints: {model: trainer.checkpoint.checkpoint_id}. session_id: any string (cut to 64 chars).
-        When it returns, the row is committed to disk.
+        label: int 0-9. drawing: demo.preprocess.PadDrawing, or the pad's value as JSON text or a dict: only its
+        known fields are stored (PadDrawing.to_json). image: the model input, float (28, 28) or (1, 1, 28, 28) in
+        [0, 1]. answers: {model: probabilities (10,)}. checkpoints: {model: trainer.checkpoint.checkpoint_id}.
+        session_id: any string (cut to 64 chars). When it returns, the row is committed to disk.
         """
         label, pad_json = _label(label), _pad_text(drawing)
         image_bytes, answer_rows = _image_bytes(image), _answers(answers, checkpoints)
         session = str(session_id or "anonymous")[:MAX_SESSION_CHARS]
         if not self.enabled:
             raise StoreUnavailable(self.problem)
+        # What the row adds to the disk, with the B-tree's slack and the log's copy of its pages.
+        incoming = 3 * (len(pad_json) + len(image_bytes) + sum(len(row[3]) + 100 for row in answer_rows) + 200)
         with self._lock:
             self.limiter.check(session)
             try:
+                if self._bytes_used() + incoming > self.max_bytes:
+                    raise Refused("drawings.disk_full")
                 with _transaction(self._connection):
                     total = self._connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0]
                     if total >= self.max_drawings:
-                        raise Refused(f"thank you, but the collection is full ({self.max_drawings:,} drawings); "
-                                      "whoever runs this demo can export and make room")
+                        raise Refused("drawings.full", count=self.max_drawings)
                     drawing = self._connection.execute(
                         "INSERT INTO drawings (created, session, label, image, strokes) VALUES (?, ?, ?, ?, ?)",
                         (time.time() if now is None else now, session, label, image_bytes, pad_json)).lastrowid
@@ -302,9 +330,8 @@ class DrawingStore:
                         "INSERT INTO answers (drawing, model, checkpoint, prediction, probabilities) VALUES (?, ?, ?, ?, ?)",
                         [(drawing, *row) for row in answer_rows])
                     mine = self._connection.execute("SELECT COUNT(*) FROM drawings WHERE session = ?", (session,)).fetchone()[0]
-            except sqlite3.Error as error:
-                raise StoreUnavailable(f"Could not save the drawing: the database {self.path} refused the write "
-                                       f"({_describe(error)}). Drawing and predicting work as usual.") from error
+            except (sqlite3.Error, OSError) as error:
+                raise StoreUnavailable("drawings.write_failed", path=self.path, reason=_describe(error)) from error
         return Saved(drawing, mine, total + 1)
 
     def _read(self, sql, parameters=()):
@@ -314,7 +341,7 @@ class DrawingStore:
             try:
                 return self._connection.execute(sql, parameters).fetchall()
             except sqlite3.Error as error:
-                raise StoreUnavailable(f"The drawings database {self.path} cannot be read ({_describe(error)}).") from error
+                raise StoreUnavailable("drawings.read_failed", path=self.path, reason=_describe(error)) from error
 
     def count(self):
         return self._read("SELECT COUNT(*) FROM drawings")[0][0]
@@ -388,12 +415,12 @@ class DrawingStore:
                         f"SELECT id FROM drawings WHERE id IN ({','.join('?' * len(ids))})", ids)}
                     missing = [drawing_id for drawing_id in ids if drawing_id not in found]
                     if missing:
-                        raise Refused(f"nothing was removed: no drawing has the id {', '.join(map(str, missing[:10]))}"
-                                      f"{' (and more)' if len(missing) > 10 else ''}")
+                        raise Refused("drawings.no_such_ids", ids=", ".join(map(str, missing[:10]))
+                                      + (" ..." if len(missing) > 10 else ""))
                     return self._connection.executemany("DELETE FROM drawings WHERE id = ?",
                                                         [(drawing_id,) for drawing_id in ids]).rowcount
             except sqlite3.Error as error:
-                raise StoreUnavailable(f"Could not delete from {self.path} ({_describe(error)}).") from error
+                raise StoreUnavailable("drawings.delete_failed", path=self.path, reason=_describe(error)) from error
 
     def close(self):
         with self._lock:
@@ -410,21 +437,41 @@ def accuracy(matrix):
     return float(np.trace(matrix) / matrix.sum()) if matrix.sum() else None
 
 
+@dataclass(frozen=True)
+class Exported:
+    count: int  # drawings written
+    skipped: list  # ids of rows that could not be read (an old database stored whatever arrived), left out
+
+
+def _readable(rows):
+    """Export rows -> (rows whose drawing reads under today's rules, its strokes re-serialised; ids of the others)."""
+    kept, skipped = [], []
+    for drawing, created, label, image, pad_json in rows:
+        try:
+            kept.append((drawing, created, label, image, json.loads(parse_pad_value(pad_json).to_json())))
+        except (CanvasError, AttributeError):  # AttributeError: an empty value parses to None
+            skipped.append(drawing)
+    return kept, skipped
+
+
 def export(store, out_dir):
-    """Write MNIST-format train-images/labels-idx*-ubyte.gz and strokes.jsonl (line i = image i); return the count."""
-    rows = store.export_rows()
+    """Write MNIST-format train-images/labels-idx*-ubyte.gz and strokes.jsonl (line i = image i) -> Exported.
+
+    A row whose strokes cannot be read is left out and named in Exported.skipped; the others are written.
+    """
+    rows, skipped = _readable(store.export_rows())
     if not rows:
-        raise DrawingError(f"{store.path} holds no drawings yet; nothing to export")
+        raise DrawingError("drawings.nothing_to_export", path=store.path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     images_path, labels_path = (out_dir / name for name in extra_data.FILES)
     mnist.write_idx(images_path, np.stack([image for _, _, _, image, _ in rows]))
     mnist.write_idx(labels_path, np.array([label for _, _, label, _, _ in rows], dtype=np.uint8))
     with open(out_dir / "strokes.jsonl", "w", encoding="utf-8") as lines:
-        for drawing, created, label, _, pad_json in rows:
+        for drawing, created, label, _, pad in rows:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
-            lines.write(json.dumps({"id": drawing, "label": label, "created": stamp, "pad": json.loads(pad_json)}) + "\n")
-    return len(rows)
+            lines.write(json.dumps({"id": drawing, "label": label, "created": stamp, "pad": pad}) + "\n")
+    return Exported(len(rows), skipped)
 
 
 EXPORT_README = """The drawings people labelled in the digit demo, in MNIST's own format.
@@ -434,22 +481,26 @@ train-images-idx3-ubyte.gz  {count} images, 28x28 uint8, white digit on black, f
 train-labels-idx1-ubyte.gz  their {count} labels, 0-9, as the people who drew them said.
 strokes.jsonl               line i: image i's id, label, time (UTC) and the pad's raw strokes
                             ({{"width", "height", "brush", "strokes": [[[x, y], ...], ...]}}, pad pixels, y down).
-
+{skipped}
 Fine-tune on them:  python trainer/train.py --extra-data THIS_FOLDER --init-from checkpoints --epochs 3 --lr 2e-4
 Exported {stamp}.
 """
 
 
 def export_zip(store, path):
-    """One zip of what `export` writes, plus a README.txt of what is inside; returns the count of drawings."""
+    """One zip of what `export` writes, plus a README.txt, all inside one folder named like the zip -> Exported."""
+    path = Path(path)
     with tempfile.TemporaryDirectory(prefix="drawings-export-") as folder:
-        count = export(store, folder)
+        exported = export(store, folder)
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        Path(folder, "README.txt").write_text(EXPORT_README.format(count=count, stamp=stamp), encoding="utf-8")
+        skipped = (f"\nLeft out, their strokes unreadable: drawings {', '.join(map(str, exported.skipped))}.\n"
+                   if exported.skipped else "")
+        Path(folder, "README.txt").write_text(EXPORT_README.format(count=exported.count, stamp=stamp, skipped=skipped),
+                                              encoding="utf-8")
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in (*extra_data.FILES, "strokes.jsonl", "README.txt"):
-                archive.write(Path(folder, name), name)
-    return count
+                archive.write(Path(folder, name), f"{path.stem}/{name}")
+    return exported
 
 
 def summary_lines(store):
@@ -481,11 +532,13 @@ def main(argv=None):
         if args.command == "summary":
             print("\n".join(summary_lines(store)))
         elif args.command == "export":
-            count = export(store, args.out)
-            print(f"exported {count} drawings to {args.out}; fine-tune with "
+            exported = export(store, args.out)
+            if exported.skipped:
+                print(f"left out (strokes unreadable): drawings {', '.join(map(str, exported.skipped))}")
+            print(f"exported {exported.count} drawings to {args.out}; fine-tune with "
                   f"python trainer/train.py --extra-data {args.out} --init-from checkpoints --epochs 3 --lr 2e-4")
         elif not store.delete(args.id):
-            raise DrawingError(f"no drawing with id {args.id} in {args.db}")
+            raise DrawingError("drawings.no_such_ids", ids=str(args.id))
         else:
             print(f"deleted drawing {args.id}")
     except (DrawingError, OSError) as error:

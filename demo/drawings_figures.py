@@ -1,95 +1,93 @@
-"""The "Our drawings" figures and tables, from the drawings people labelled (demo/drawings.py).
+"""The "Our drawings" charts, tables and galleries, from the drawings people labelled (demo/drawings.py).
 
-No Gradio here (demo/drawings_tab.py lays them out), and matplotlib's object API only (no pyplot),
-as in demo/curves.py.
+No Gradio here (demo/drawings_tab.py lays them out). Charts as in demo/curves.py: matplotlib draws shapes
+and numbers, the words travel beside them (demo/inline.py's Chart); the galleries are HTML grids of the
+28x28 inputs, each with its id, label and every model's reading as text.
 """
 from dataclasses import dataclass
 
-import numpy as np
 from matplotlib.figure import Figure
 
-from demo.curves import percent, plot_mistakes
+from demo.curves import confusion_chart
 from demo.drawings import StoreUnavailable, accuracy
+from demo.i18n import ENGLISH
+from demo.inline import Chart, chart_html, inline_png
 
-ACCURACY_HEADERS = ["model", "right on our drawings", "drawings", "MNIST test accuracy"]
 GALLERY_SIZE = 10  # drawings per gallery row
 
 
 @dataclass
 class DrawingsPage:
-    """Everything the tab shows; `message` is "" when all is well, else why the tab is (partly) empty."""
+    """Everything the tab shows, as HTML and table rows; `message` is "" when all is well, else why the tab is (partly) empty."""
 
     message: str
-    counts: Figure
+    counts: str
+    accuracy_headers: list
     accuracy_rows: list
-    confusion: Figure
-    latest: Figure
-    misread: Figure
+    confusion: str
+    latest: str
+    misread: str
 
 
-def accuracy_rows(matrices, models):
+def accuracy_headers(language):
+    return [language.t(f"drawings_tab.{column}") for column in ("model", "right", "drawings", "mnist")]
+
+
+def accuracy_rows(matrices, models, language):
     """One row per model: its accuracy on our drawings next to its MNIST test accuracy (from metadata)."""
     rows = []
     for model in models:
-        matrix = matrices.get(model.name, np.zeros((10, 10), dtype=np.int64))
-        test_accuracy = model.metadata.get("evaluation", {}).get("test_accuracy")
-        rows.append([model.name, percent(accuracy(matrix)), int(matrix.sum()), percent(test_accuracy)])
+        matrix = matrices.get(model.name)
+        drawn = int(matrix.sum()) if matrix is not None else 0
+        rows.append([model.name, language.percent(accuracy(matrix) if drawn else None), drawn,
+                     language.percent(model.metadata.get("evaluation", {}).get("test_accuracy"))])
     return rows
 
 
-def counts_figure(counts):
+def counts_chart(counts, language):
     """Drawings per digit, as bars: shows which digits the class still needs to draw."""
-    figure = Figure(figsize=(7, 2.8), layout="constrained")
+    figure = Figure(figsize=(7, 2.6), layout="constrained")
     axes = figure.subplots()
-    bars = axes.bar(range(10), counts, color="tab:green")
+    bars = axes.bar(range(10), counts, color="#2ca02c")
     axes.bar_label(bars, fontsize=8)
-    axes.set(title=f"{sum(counts):,} labelled drawings", xlabel="digit", ylabel="drawings", xticks=range(10))
-    return figure
+    axes.set(xticks=range(10))
+    total = language.number(sum(counts))
+    return Chart(figure, language.t("drawings_tab.counts_title", count=total),
+                 language.t("drawings_tab.counts_alt", count=total), x_label=language.t("drawings_tab.digit"),
+                 y_label=language.t("drawings_tab.drawings"),
+                 table=([language.t("drawings_tab.digit"), language.t("drawings_tab.drawings")], list(enumerate(counts))),
+                 numbers_label=language.t("chart.numbers"))
 
 
-def confusion_figure(matrices):
+def confusion_html(matrices, models, language):
     """Each model's mistakes on our drawings (rows: the label given, columns: what the model read)."""
-    figure = Figure(figsize=(5.2 * max(1, len(matrices)), 4.8), layout="constrained")
-    figure.suptitle("Mistakes on our drawings (rows: the digit drawn, columns: what the model read)")
     if not matrices:
-        figure.text(0.5, 0.5, "no labelled drawings yet: draw a digit and tap its number", ha="center")
-        return figure
-    for axes, (name, matrix) in zip(np.atleast_1d(figure.subplots(1, len(matrices))), matrices.items()):
-        plot_mistakes(axes, matrix, f"{name}: {matrix.sum() - matrix.trace()} misread of {matrix.sum():,}")
-    return figure
+        return f"<p>{language.t('drawings_tab.none_yet')}</p>"
+    labels = {model.name: model.spec.label for model in models}
+    charts = []
+    for name, matrix in matrices.items():
+        label = labels.get(name, name)
+        title = language.t("drawings_tab.confusion_title", model=label, misread=language.number(int(matrix.sum() - matrix.trace())),
+                           count=language.number(int(matrix.sum())))
+        charts.append(confusion_chart(matrix, title, language.t("drawings_tab.confusion_alt", model=label), language))
+    return "".join(chart_html(chart) for chart in charts)
 
 
-def _gallery_row(figure, drawings, title, empty_text):
-    axes_row = np.atleast_1d(figure.subplots(1, GALLERY_SIZE))
-    figure.suptitle(title, fontsize=10)
-    for axes in axes_row:
-        axes.axis("off")
-    if not drawings:
-        axes_row[0].text(0, 0.5, empty_text, transform=axes_row[0].transAxes, va="center")
-    for axes, drawing in zip(axes_row, drawings):
-        axes.imshow(drawing.image, cmap="gray", vmin=0, vmax=255)
+def gallery_html(drawings, title, empty_text, language):
+    """One row of 28x28 inputs with their id, label and each model's reading (marked when a model misread it)."""
+    items = []
+    for drawing in drawings[:GALLERY_SIZE]:
         wrong = any(predicted != drawing.label for predicted in drawing.predictions.values())
-        read = "\n".join(f"{model} {predicted}" for model, predicted in sorted(drawing.predictions.items()))
-        axes.set_title(f"#{drawing.id}: {drawing.label}\n{read}", fontsize=7, color="tab:red" if wrong else "black")
+        readings = ", ".join(language.t("drawings_tab.reads", model=model, digit=predicted)
+                             for model, predicted in sorted(drawing.predictions.items()))
+        caption = language.t("drawings_tab.caption", id=drawing.id, label=drawing.label)
+        items.append(f'<figure class="{"misread" if wrong else ""}">{inline_png(drawing.image, f"{caption}; {readings}", 56)}'
+                     f"<figcaption>{caption}<br>{readings}</figcaption></figure>")
+    body = "".join(items) if items else f"<p>{empty_text}</p>"
+    return f'<section class="drawings-gallery"><h4>{title}</h4><div class="mistakes-grid">{body}</div></section>'
 
 
-def gallery_figure(drawings, title, empty_text="none yet"):
-    """One row of 28x28 inputs with their id, label and each model's reading (red when a model misread it)."""
-    figure = Figure(figsize=(11, 1.9), layout="constrained")
-    _gallery_row(figure, drawings[:GALLERY_SIZE], title, empty_text)
-    return figure
-
-
-def misread_figure(misread_by_model):
-    """{model: [Drawing, ...]} -> one gallery row per model of the drawings it misread, newest first."""
-    figure = Figure(figsize=(11, 1.9 * max(1, len(misread_by_model))), layout="constrained")
-    rows = figure.subfigures(max(1, len(misread_by_model)), 1, squeeze=False)[:, 0]
-    for row, (name, drawings) in zip(rows, misread_by_model.items()):
-        _gallery_row(row, drawings[:GALLERY_SIZE], f"misread by {name}", "none misread yet")
-    return figure
-
-
-def drawings_page(store, models):
+def drawings_page(store, models, language=ENGLISH):
     """The whole tab from the store now. models: the app's loaded models (name, metadata). Never raises."""
     names = [model.name for model in models]
     try:
@@ -102,6 +100,13 @@ def drawings_page(store, models):
         misread = {name: store.misread(name, GALLERY_SIZE) for name in names}
         message = ""
     except StoreUnavailable as error:
-        counts, matrices, latest, misread, message = [0] * 10, {}, [], {name: [] for name in names}, str(error)
-    return DrawingsPage(message, counts_figure(counts), accuracy_rows(matrices, models), confusion_figure(matrices),
-                        gallery_figure(latest, "the latest drawings"), misread_figure(misread))
+        counts, matrices, latest, misread = [0] * 10, {}, [], {name: [] for name in names}
+        message = error.sentence.render(language)
+    labels = {model.name: model.spec.label for model in models}
+    misread_html = "".join(gallery_html(drawings, language.t("drawings_tab.misread_by", model=labels.get(name, name)),
+                                        language.t("drawings_tab.none_misread"), language)
+                           for name, drawings in misread.items())
+    return DrawingsPage(message, chart_html(counts_chart(counts, language)), accuracy_headers(language),
+                        accuracy_rows(matrices, models, language), confusion_html(matrices, models, language),
+                        gallery_html(latest, language.t("drawings_tab.latest"), language.t("drawings_tab.none_yet"), language),
+                        misread_html)

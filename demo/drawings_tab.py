@@ -1,14 +1,15 @@
 """The "Our drawings" tab: how many digits people labelled, how well each model reads them, the latest and the misread.
 
-Figures and tables are demo/drawings_figures.py's, read from the app's DrawingStore (demo/drawings.py).
-While the tab is open it refreshes itself every few seconds (a projector view for the teacher); on
-every other tab its timer is off, so a page left open costs the server nothing here.
+Charts, tables and galleries are demo/drawings_figures.py's, read from the app's DrawingStore
+(demo/drawings.py). While the tab is open it refreshes itself every few seconds (a projector view for the
+teacher); on every other tab its timer is off, so a page left open costs the server nothing here.
 """
 import gradio as gr
 
-from demo import drawings_figures
+from demo import drawings_figures, i18n
+from demo.i18n_page import for_people, ui
 
-TITLE = "Our drawings"
+TAB_ID = "drawings"
 REFRESH_SECONDS = 10
 
 
@@ -17,30 +18,31 @@ class DrawingsTab:
         self.models = models  # demo.inference.ModelStore: names and MNIST accuracies beside ours
         self.drawings = drawings  # demo.drawings.DrawingStore
 
-    def page(self):
-        page = drawings_figures.drawings_page(self.drawings, list(self.models.models.values()))
-        return page.message, page.counts, page.accuracy_rows, page.confusion, page.latest, page.misread
+    def page(self, request: gr.Request = None):
+        language = i18n.for_request(request)
+        page = drawings_figures.drawings_page(self.drawings, list(self.models.models.values()), language)
+        return (page.message, page.counts, gr.Dataframe(page.accuracy_rows, headers=page.accuracy_headers),
+                page.confusion, page.latest, page.misread)
 
     @staticmethod
     def timer_for(event: gr.SelectData):
         """The refresh timer ticks only while this tab is the one selected."""
-        return gr.Timer(active=event.value == TITLE)
+        return gr.Timer(active=getattr(event, "id", None) == TAB_ID)  # the tab's id: its label is in the page's language
 
     def build(self, tabs):
         """Lay the tab out inside `tabs` (the page's gr.Tabs) and wire it; returns the gr.Tab."""
-        with gr.Tab(TITLE) as tab:
-            refresh_button = gr.Button("Refresh", size="sm")
+        with gr.Tab(ui("ui.tab.drawings"), id=TAB_ID) as tab:
+            refresh_button = gr.Button(ui("ui.drawings.refresh"), size="sm", elem_id="drawings-refresh")
             timer = gr.Timer(REFRESH_SECONDS, active=False)
             message = gr.Markdown()
-            counts = gr.Plot(show_label=False, elem_id="drawings-counts")
-            accuracy = gr.Dataframe(headers=drawings_figures.ACCURACY_HEADERS, interactive=False,
-                                    label="How well the models read us", elem_id="drawings-accuracy")
-            confusion = gr.Plot(show_label=False)
-            latest = gr.Plot(show_label=False, elem_id="drawings-latest")
-            misread = gr.Plot(show_label=False)
+            counts = gr.HTML(elem_id="drawings-counts")
+            accuracy = gr.Dataframe(interactive=False, label=ui("ui.drawings.accuracy"), elem_id="drawings-accuracy")
+            confusion = gr.HTML(elem_id="drawings-confusion")
+            latest = gr.HTML(elem_id="drawings-latest")
+            misread = gr.HTML(elem_id="drawings-misread")
         outputs = [message, counts, accuracy, confusion, latest, misread]
-        refresh_button.click(self.page, None, outputs, api_name=False)
-        tab.select(self.page, None, outputs, api_name=False)
+        refresh_button.click(for_people(self.page), None, outputs, api_name=False)
+        tab.select(for_people(self.page), None, outputs, api_name=False)
         tabs.select(self.timer_for, None, timer, api_name=False)
-        timer.tick(self.page, None, outputs, api_name=False, show_progress="hidden")
+        timer.tick(for_people(self.page), None, outputs, api_name=False, show_progress="hidden")
         return tab

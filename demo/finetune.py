@@ -21,11 +21,12 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from demo.curves import percent
+from demo import i18n
 from demo.drawings import export
+from demo.i18n import Sentence, SentenceError
 from trainer import checkpoint, extra_data, mnist
 from trainer.models import MODELS
 from trainer.train import BATCH_SIZE, VALIDATION_SIZE
@@ -43,8 +44,8 @@ BATCHES_PER_EPOCH = (60_000 - VALIDATION_SIZE) / (1 - extra_data.SHARE) / BATCH_
 IN_USE_FILE = "in-use.json"
 
 
-class FineTuneError(Exception):
-    """A fine-tune cannot start, or a run cannot be used; str(error) is a sentence for the teacher."""
+class FineTuneError(SentenceError):
+    """A fine-tune cannot start, or a run cannot be used; its sentence is for the teacher."""
 
 
 @dataclass
@@ -57,7 +58,9 @@ class RunRecord:
     started: float
     state: str = "running"  # running, finished or failed
     ended: float = None
-    message: str = ""  # why it failed, or its summary once finished
+    message: str = ""  # why it failed, or its summary once finished (English, as the trainer's console)
+    failure: dict = None  # the app's own reason it failed, as a Sentence's {"key", "values"} (any language)
+    skipped: list = field(default_factory=list)  # drawings left out of its export: their strokes unreadable
 
 
 def _write_json(path, value):
@@ -100,7 +103,7 @@ class FineTuner:
         for record in self.records():
             if record.state == "running":
                 record.state, record.ended = "failed", time.time()
-                record.message = "interrupted: the server stopped while it trained"
+                self._fail(record, Sentence("finetune.interrupted"))
                 self._save(record)
 
     def is_running(self):
@@ -118,18 +121,19 @@ class FineTuner:
         """
         with self._lock:
             if self.is_running():
-                raise FineTuneError("A fine-tune is already running; one at a time.")
+                raise FineTuneError("finetune.already_running")
             self._check_mnist()
             name = time.strftime("%Y%m%d-%H%M%S")
             folder = self.folder / name
             if folder.exists():
-                raise FineTuneError("A run started less than a second ago; try again.")
+                raise FineTuneError("finetune.too_recent")
             count = store.count()
             if count < extra_data.MIN_DRAWINGS:
-                raise FineTuneError(f"Fine-tuning needs at least {extra_data.MIN_DRAWINGS} labelled drawings; "
-                                    f"there are {count}.")
-            export(store, folder / "export")
-            record = RunRecord(name, str(base_folder), count, time.time())
+                raise FineTuneError("finetune.too_few", min=extra_data.MIN_DRAWINGS, count=count)
+            exported = export(store, folder / "export")
+            if exported.count < extra_data.MIN_DRAWINGS:
+                raise FineTuneError("finetune.too_few", min=extra_data.MIN_DRAWINGS, count=exported.count)
+            record = RunRecord(name, str(base_folder), exported.count, time.time(), skipped=exported.skipped)
             self._save(record)
             self._process = self._launch(folder, base_folder)
             threading.Thread(target=self._finish, args=(self._process, record), daemon=True).start()
@@ -139,8 +143,7 @@ class FineTuner:
         folder = mnist.resolve_data_dir(self.data_dir)
         missing = [name for name in mnist.MNIST_FILES if folder is not None and not (folder / name).is_file()]
         if missing:
-            raise FineTuneError(f"Fine-tuning needs MNIST on this server, and {folder} lacks {', '.join(missing)}: "
-                                "set MNIST_DIR to a folder holding the four MNIST IDX files.")
+            raise FineTuneError("finetune.needs_mnist", folder=folder, missing=", ".join(missing))
 
     def _launch(self, folder, base_folder):
         command = [sys.executable, str(REPO / "trainer" / "train.py"), "--init-from", str(base_folder),
@@ -161,18 +164,31 @@ class FineTuner:
         record.ended = time.time()
         if code == 0:
             record.state, record.message = "finished", self.summary(record)
+        elif code < 0:
+            record.state = "failed"
+            self._fail(record, Sentence("finetune.stopped", signal=signal.Signals(-code).name))
         else:
-            record.state, record.message = "failed", self._failure(record.name, code)
+            record.state, record.message = "failed", self._trainer_error(record.name, code)
         self._save(record)
 
-    def _failure(self, name, code):
-        if code < 0:
-            return f"the training process was stopped ({signal.Signals(-code).name})"
+    @staticmethod
+    def _fail(record, sentence):
+        record.message, record.failure = str(sentence), {"key": sentence.key, "values": sentence.values}
+
+    def _trainer_error(self, name, code):
+        """The trainer's own error, with the lines that explain it (every mirror tried, say): its console's words."""
         lines = [line for line in self._console(name).splitlines() if line.strip()]
         starts = [index for index, line in enumerate(lines) if line.startswith("error:")]
-        if starts:  # the trainer's error, with the lines that explain it (every mirror tried, say)
+        if starts:
             return "\n".join(lines[starts[-1]:]).removeprefix("error: ")
         return (lines or [f"the trainer exited with code {code}"])[-1]
+
+    @staticmethod
+    def reason(record, language=i18n.ENGLISH):
+        """Why a run failed, in `language` where the reason is the app's own (the trainer's words stay its own)."""
+        if record.failure:
+            return Sentence(record.failure["key"], **record.failure["values"]).render(language)
+        return record.message
 
     def _console(self, name):
         try:
@@ -204,11 +220,14 @@ class FineTuner:
         flags = self.trainer_flags
         return 1 if "--dry-run" in flags else int(flags[flags.index("--epochs") + 1])
 
-    def summary(self, record):
+    def summary(self, record, language=i18n.ENGLISH):
         """One line per model: accuracy on the held-out drawings and on MNIST test, before and after."""
         folder = self.folder / record.name
-        lines = [f"run {record.name}: fine-tuned on {record.drawings} drawings in "
-                 f"{((record.ended or time.time()) - record.started) / 60:.1f} min"]
+        minutes = ((record.ended or time.time()) - record.started) / 60
+        lines = [language.t("finetune.summary", name=record.name, count=language.number(record.drawings),
+                            minutes=language.number(minutes, 1))]
+        if record.skipped:
+            lines.append(language.t("teacher.export_skipped", ids=", ".join(f"#{drawing}" for drawing in record.skipped)))
         for name, spec in MODELS.items():
             try:
                 evaluation = checkpoint.read_metadata(folder, name)["evaluation"]
@@ -216,9 +235,11 @@ class FineTuner:
             except checkpoint.CheckpointError:
                 continue
             held = evaluation.get("extra_data", {})
-            lines.append(f"{spec.label}: our {held.get('held_out', 0)} held-out drawings "
-                         f"{percent(held.get('accuracy_before'))} -> {percent(held.get('accuracy_after'))}; "
-                         f"MNIST test {percent(before)} -> {percent(evaluation.get('test_accuracy'))}")
+            lines.append(language.t("finetune.summary_model", model=spec.label, held=language.number(held.get("held_out", 0)),
+                                    before=language.percent(held.get("accuracy_before")),
+                                    after=language.percent(held.get("accuracy_after")),
+                                    mnist_before=language.percent(before),
+                                    mnist_after=language.percent(evaluation.get("test_accuracy"))))
         return "\n".join(lines)
 
     # -------------------------------------------------------------------------------------- switching
@@ -238,11 +259,10 @@ class FineTuner:
             return self.shipped
         record = self.record(name) if name and "/" not in name and not name.startswith(".") else None
         if record is None:
-            raise FineTuneError(f"There is no run {name!r}; the runs are: "
-                                f"{', '.join(r.name for r in self.records()) or 'none yet'}.")
+            raise FineTuneError("finetune.no_run", name=f"{name!r:.40}",
+                                runs=", ".join(r.name for r in self.records()) or "-")
         if record.state != "finished":
-            raise FineTuneError(f"Run {name} is {record.state}" + (f" ({record.message})" if record.message else "")
-                                + "; only a finished run can answer.")
+            raise FineTuneError("finetune.not_finished", name=name, state=Sentence(f"finetune.state.{record.state}"))
         return self.folder / name
 
     def use(self, name):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from demo.curves import read_history
 from demo.inside import build_reader, softmax
 from trainer import checkpoint
 from trainer.models import MODELS
@@ -34,6 +35,7 @@ class LoadedModel:
     error: str = ""  # why `net` is None, with the command that fixes it
     checkpoint_id: str = ""  # trainer.checkpoint.checkpoint_id: which weights answered, stored with each label
     reader: object = None  # demo.inside.InsideReader of the same files, or None when `net` is None
+    history: list = field(default_factory=list)  # its log's finished epochs (trainer.training_log.EpochRecord)
 
     @property
     def name(self):
@@ -51,6 +53,8 @@ class ModelStore:
     def __init__(self, folder=checkpoint.DEFAULT_FOLDER):
         self._jobs = queue.SimpleQueue()  # (work, image, Future): work() to run, or an image to predict
         threading.Thread(target=self._serve, name="mxnet", daemon=True).start()
+        self._reloading = threading.Lock()
+        self._loaded_files = None  # the files' sizes and times when last loaded (see `reload`)
         self.folder = Path(folder)
         self.models = {}
         self.load(folder)
@@ -115,13 +119,23 @@ class ModelStore:
         models are swapped in one assignment.
         """
         folder = Path(folder) if folder is not None else self.folder
+        files = _file_stamps(folder)
         self.models = self._on_mxnet_thread(lambda: {name: self._load_one(folder, spec) for name, spec in MODELS.items()})
-        self.folder = folder
+        self.folder, self._loaded_files = folder, files
+        return self.models
+
+    def reload(self):
+        """Reload the folder in use if its files changed since they were loaded. Anyone may call it, any number
+        of times: a reload already under way is waited for, not started again, and unchanged files cost a few
+        stat() calls, never MXNet's time."""
+        with self._reloading:
+            if _file_stamps(self.folder) != self._loaded_files:
+                self.load()
         return self.models
 
     @staticmethod
     def _load_one(folder, spec):
-        model = LoadedModel(spec)
+        model = LoadedModel(spec, history=read_history(folder, spec.name))
         try:
             model.net = checkpoint.load_network(folder, spec.name)
             model.reader = build_reader(folder, spec.name)
@@ -153,6 +167,15 @@ class ModelStore:
         The readers were built by `load` from the same files as the networks, so they change together.
         """
         return self._on_mxnet_thread(lambda: {model.name: model.reader.read(images) for model in self.available()})
+
+
+def _file_stamps(folder):
+    """(name, size, modification time) of every file in a checkpoint folder: what `reload` compares."""
+    try:
+        return sorted((path.name, stat.st_size, stat.st_mtime_ns)
+                      for path in Path(folder).iterdir() if path.is_file() for stat in [path.stat()])
+    except OSError:
+        return None
 
 
 def _settle(future, work):

@@ -12,13 +12,8 @@ from functools import cache
 import matplotlib
 import numpy as np
 
+from demo.i18n import ENGLISH
 from trainer.mnist import IMAGE_SIZE, NUM_CLASSES
-
-OUTPUTS_CAPTION = ("Left: the 10 scores (logits) the network gives, above or below zero. Right: the same scores "
-                   "turned into probabilities by softmax. Orange is the answer.")
-SALIENCY_CAPTION = ("Why this answer: red strokes pushed the network towards the digit, blue strokes pushed it "
-                    "away (towards the other digits). Computed from the gradient of its score with respect to "
-                    "each pixel, times the pixel.")
 
 ACTIVITY_MAP, SIGNED_MAP = "viridis", "RdBu_r"  # activation levels; signed evidence (red = for, blue = against)
 BACKGROUND, OUTLINE = 255, (40, 40, 40)
@@ -177,7 +172,9 @@ def panel_picture(panel, inside, weights, image):
     raise ValueError(f"panel {panel.key!r}: unknown kind {panel.kind!r}")
 
 
-def model_panels(spec, inside, weights, image):
-    """[(key, caption, picture)] of one model: its registry panels, then its outputs."""
-    panels = [(panel.key, panel.caption, panel_picture(panel, inside, weights, image)) for panel in spec.panels]
-    return panels + [("outputs", OUTPUTS_CAPTION, outputs_panel(inside.logits, inside.probabilities))]
+def model_panels(spec, inside, weights, image, language=ENGLISH):
+    """[(key, caption, picture)] of one model: its registry panels, then its outputs; captions in `language`
+    (a registry panel's own English caption where the language has none for it)."""
+    panels = [(panel.key, language.get(f"inside.panel.{spec.name}.{panel.key}", panel.caption),
+               panel_picture(panel, inside, weights, image)) for panel in spec.panels]
+    return panels + [("outputs", language.t("inside.outputs_caption"), outputs_panel(inside.logits, inside.probabilities))]

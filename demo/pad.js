@@ -2,6 +2,8 @@
 // Its value is the strokes, never pixels: props.value = JSON text of
 //   {"width": W, "height": H, "brush": D, "strokes": [[[x, y], ...], ...]}  (pad pixels, origin top-left, y down)
 // and setting props.value fires the component's change event, which runs the predictions.
+// It tells the page what happens as window events (demo/pad.py): "digit-demo-drawing" when a stroke
+// starts, "digit-demo-final" when the drawing is complete for now (pen up, Undo, Clear).
 const SEND_EVERY_MS = 100;  // live answers while a stroke is drawn, at most this often; always once more on pen-up
 const BRUSH_SHARE = 0.05;   // pen diameter as a share of the pad's side
 const canvas = element.querySelector("canvas");
@@ -18,6 +20,7 @@ let lastSent = 0;
 let sendTimer = null;
 
 const round1 = (number) => Math.round(number * 10) / 10;
+const tell = (name) => window.dispatchEvent(new Event(name));
 const brush = () => BRUSH_SHARE * side;
 
 function drawStroke(points) {
@@ -101,6 +104,7 @@ canvas.addEventListener("pointerdown", (event) => {
   pointerId = event.pointerId;
   current = [padPoint(event)];
   redraw();
+  tell("digit-demo-drawing");
   sendSoon();
 });
 
@@ -119,6 +123,7 @@ function endStroke(event) {
   current = pointerId = null;
   redraw();
   send();
+  tell("digit-demo-final");
 }
 canvas.addEventListener("pointerup", endStroke);
 canvas.addEventListener("pointercancel", endStroke);
@@ -129,6 +134,7 @@ function undo() {
   strokes.pop();
   redraw();
   send();
+  tell("digit-demo-final");
 }
 
 function clear() {
@@ -136,6 +142,7 @@ function clear() {
   current = pointerId = null;
   redraw();
   send();
+  tell("digit-demo-final");
 }
 
 undoButton.addEventListener("click", undo);

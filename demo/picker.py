@@ -14,14 +14,15 @@ from demo.inline import png_data_uri
 
 HERE = Path(__file__).resolve().parent
 PICKER_HTML = """
-<div class="picker" role="group" aria-label="Drawings: tap one to select it for removal">
+<div class="picker" role="group" aria-label="${window.digitDemo.text('client.picker.label')}">
   ${(() => {
     const data = value ? JSON.parse(value) : { drawings: [], selected: [] };
-    if (!data.drawings.length) return '<p class="picker-empty">No drawings to show.</p>';
+    if (!data.drawings.length) return `<p class="picker-empty">${window.digitDemo.text('client.picker.empty')}</p>`;
     return data.drawings.map((drawing) => {
       const chosen = data.selected.includes(drawing.id);
+      const name = window.digitDemo.text('client.picker.item', { id: drawing.id, label: drawing.label });
       return `<button type="button" data-id="${drawing.id}" aria-pressed="${chosen}" class="${chosen ? 'selected' : ''}">
-        <img src="${drawing.src}" width="56" height="56" alt="drawing ${drawing.id}, labelled ${drawing.label}">
+        <img src="${drawing.src}" width="56" height="56" alt="${name}">
         <span>#${drawing.id}: ${drawing.label}</span></button>`;
     }).join("");
   })()}

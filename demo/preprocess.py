@@ -27,6 +27,7 @@ import numpy as np
 from scipy import ndimage
 from skimage import filters, measure, transform
 
+from demo.i18n import SentenceError
 from trainer.mnist import DIGIT_BOX, IMAGE_SIZE
 
 SEARCH_SIZE = 256  # longest side of the shrunk canvas the digit is looked for on
@@ -36,7 +37,8 @@ STRAY_DOT_FRACTION = 0.05  # components under 5 % of the largest one's area are 
 DOT_STROKES = 2.0  # ... and so are blobs at most two stroke widths across
 MNIST_STROKE_RATIO = 0.12  # MNIST stroke width / digit height: ~2.4 px in the 20 px box
 MNIST_CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices, on both axes
-MAX_CANVAS_PIXELS = 4_000_000  # larger inputs are refused before any work
+MAX_CANVAS_PIXELS = 4_000_000  # larger inputs are refused before any work ...
+MAX_ASPECT = 20  # ... and so are pictures over 20 times longer than wide: no digit is that thin
 # The pad's value: caps that bound the work a request can cause (a digit drawn by hand is a few
 # strokes of a few hundred points: ~5 KB of JSON).
 MAX_PAD_VALUE_CHARS = 300_000
@@ -46,10 +48,11 @@ MAX_PAD_SIDE = 10_000  # pad width and height, in pad pixels
 DEFAULT_BRUSH_SHARE = 0.04  # pen diameter as a share of the pad's longer side, when the value has none
 SUPERSAMPLE = 4  # strokes are drawn at 4x the 20x20 box, then anti-aliased down
 PAD_FORMAT = '{"width": W, "height": H, "strokes": [[[x, y], ...], ...]}'
+STORED_DECIMALS = 2  # pad pixels are stored to 1/100: the pad itself sends tenths
 
 
-class CanvasError(ValueError):
-    """The input cannot be read as a drawing; the message says why."""
+class CanvasError(SentenceError, ValueError):
+    """The input cannot be read as a drawing; the sentence says why."""
 
 
 def _unit_range_image(image):
@@ -58,12 +61,18 @@ def _unit_range_image(image):
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or min(array.shape[:2]) < 1:
-        raise CanvasError(f"expected a greyscale, RGB or RGBA image, got an array of shape {array.shape}")
-    if array.shape[0] * array.shape[1] > MAX_CANVAS_PIXELS:
-        raise CanvasError(f"image of {array.shape[1]}x{array.shape[0]} px is larger than "
-                          f"{MAX_CANVAS_PIXELS // 1_000_000} megapixels")
+        raise CanvasError("canvas.image_shape", shape=str(array.shape))
+    check_picture_size(array.shape[1], array.shape[0])
     scale = 255.0 if array.dtype == np.uint8 or array.max(initial=0) > 1.0 else 1.0
     return array.astype(np.float32) / scale
+
+
+def check_picture_size(width, height):
+    """Refuse, before any work, a picture too large or too thin to hold a digit (CanvasError)."""
+    if width * height > MAX_CANVAS_PIXELS:
+        raise CanvasError("canvas.too_large", width=width, height=height, megapixels=MAX_CANVAS_PIXELS // 1_000_000)
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise CanvasError("canvas.too_thin", width=width, height=height, ratio=MAX_ASPECT)
 
 
 def _is_stroke_layer(image):
@@ -79,9 +88,15 @@ def _darkness(image):
 
 
 def _shrink(ink, longest_side):
-    """Block-average so the longer side is at most `longest_side`; returns (image, factor)."""
+    """Block-average so the longer side is at most `longest_side`; returns (image, factor).
+
+    A block never spans more than an axis has (block_reduce pads every axis up to a whole block): the
+    work stays that of the pixels given, whatever the picture's shape.
+    """
     factor = int(np.ceil(max(ink.shape) / longest_side))
-    return (ink, 1) if factor <= 1 else (measure.block_reduce(ink, (factor, factor), np.mean), factor)
+    if factor <= 1:
+        return ink, 1
+    return measure.block_reduce(ink, tuple(min(factor, side) for side in ink.shape), np.mean), factor
 
 
 def _digit_mask(ink):
@@ -182,69 +197,78 @@ def ink_to_mnist(ink):
 
 def _number(value, name, low, high):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CanvasError(f"{name} must be a finite number, got {value!r:.40}")
+        raise CanvasError("canvas.number", name=name, value=f"{value!r:.40}")
     if not low < value <= high:
-        raise CanvasError(f"{name} must be above {low} and at most {high:,}, got {value}")
+        raise CanvasError("canvas.range", name=name, low=low, high=high, value=f"{value:g}")
     return float(value)
 
 
 def _stroke_array(stroke, index):
     """A stroke [[x, y], ...] -> float64 (n, 2), or CanvasError saying what is wrong with it."""
     if not isinstance(stroke, list):
-        raise CanvasError(f"stroke {index} must be a list of [x, y] points")
+        raise CanvasError("canvas.stroke_list", index=index)
+    if any(isinstance(number, (bool, str)) for point in stroke if isinstance(point, list) for number in point):
+        raise CanvasError("canvas.stroke_pairs", index=index)  # numpy would read True as 1 and "5" as 5
     try:
         points = np.array(stroke, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CanvasError(f"stroke {index} must be a list of [x, y] number pairs") from None
+    except (TypeError, ValueError, RecursionError):
+        raise CanvasError("canvas.stroke_pairs", index=index) from None
     if len(stroke) and (points.ndim != 2 or points.shape[1] != 2):
-        raise CanvasError(f"stroke {index} must be a list of [x, y] number pairs")
+        raise CanvasError("canvas.stroke_pairs", index=index)
     if not np.isfinite(points).all():
-        raise CanvasError(f"stroke {index} has a coordinate that is not a finite number")
+        raise CanvasError("canvas.stroke_finite", index=index)
     return points.reshape(-1, 2)
 
 
 @dataclass(frozen=True)
 class PadDrawing:
-    """The pad's value, parsed: its size and pen, the strokes in pad pixels, and the JSON text stored with a label."""
+    """The pad's value, parsed: its size and pen, and the strokes in pad pixels."""
 
     width: float
     height: float
     brush: float
     strokes: list  # [(n, 2) float64 arrays of x, y]; empty for a cleared pad
-    text: str
+
+    def to_json(self):
+        """The drawing as stored with a label: these fields alone, numbers only, whatever else arrived.
+
+        Its size is bounded by the caps (MAX_POINTS points of two short numbers each), not by the request.
+        """
+        return json.dumps({"width": round(self.width, STORED_DECIMALS), "height": round(self.height, STORED_DECIMALS),
+                           "brush": round(self.brush, STORED_DECIMALS),
+                           "strokes": [np.round(stroke, STORED_DECIMALS).tolist() for stroke in self.strokes]},
+                          separators=(",", ":"))
 
 
 def parse_pad_value(value):
     """The pad's value (JSON text or dict) -> PadDrawing, or None for None and "".
 
     The one parser of the pad's value: predicting, the inside view and labelling all read it here.
-    Anything malformed or over the caps raises CanvasError with a message for a person; the caps are
-    checked before any per-point work.
+    Only the known fields are read (width, height, brush, strokes); anything malformed or over the caps
+    raises CanvasError with a sentence for a person; the caps are checked before any per-point work.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    text = value if isinstance(value, str) else None
     if isinstance(value, str):
         if len(value) > MAX_PAD_VALUE_CHARS:
-            raise CanvasError(f"the drawing is {len(value):,} characters of JSON; at most {MAX_PAD_VALUE_CHARS:,} are accepted")
+            raise CanvasError("canvas.too_long", length=len(value), max=MAX_PAD_VALUE_CHARS)
         try:
             value = json.loads(value)
-        except ValueError as error:
-            raise CanvasError(f"the drawing is not valid JSON ({error})") from None
+        except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
+            raise CanvasError("canvas.not_json") from None
     if not isinstance(value, dict) or not isinstance(value.get("strokes"), list):
-        raise CanvasError(f"expected a drawing of the form {PAD_FORMAT}")
+        raise CanvasError("canvas.form", format=PAD_FORMAT)
     width = _number(value.get("width"), "width", 0, MAX_PAD_SIDE)
     height = _number(value.get("height"), "height", 0, MAX_PAD_SIDE)
     brush = value.get("brush")
     brush = DEFAULT_BRUSH_SHARE * max(width, height) if brush is None else _number(brush, "brush", 0, MAX_PAD_SIDE)
     strokes = value["strokes"]
     if len(strokes) > MAX_STROKES:
-        raise CanvasError(f"the drawing has {len(strokes):,} strokes; at most {MAX_STROKES} are accepted")
+        raise CanvasError("canvas.strokes", count=len(strokes), max=MAX_STROKES)
     points = sum(len(stroke) if isinstance(stroke, list) else 0 for stroke in strokes)
     if points > MAX_POINTS:
-        raise CanvasError(f"the drawing has {points:,} points; at most {MAX_POINTS:,} are accepted")
-    return PadDrawing(width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)],
-                      text if text is not None else json.dumps(value))
+        raise CanvasError("canvas.points", count=points, max=MAX_POINTS)
+    return PadDrawing(width, height, brush, [_stroke_array(stroke, index) for index, stroke in enumerate(strokes)])
 
 
 def _inside_runs(points, width, height):

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from demo import app
-from demo.draw_tab import PROMPT, SEEN_PLACEHOLDER, DrawTab
+from demo.draw_tab import DrawTab
+from demo.i18n import ENGLISH
 from demo.inference import ModelStore
 from demo.preprocess import strokes_to_mnist
 from testkit.canvases import redraw
@@ -48,25 +49,32 @@ def test_shipped_checkpoints_reach_the_promised_test_accuracy(mnist_test_set):
         assert accuracy == pytest.approx(store.models[name].metadata["evaluation"]["test_accuracy"], abs=1e-6)
 
 
-def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set, draw_tab):
+def predict_picture(draw_tab, picture, folder):
+    """The upload path as the page takes it: the picture saved as a PNG file, read by the Draw tab's callback."""
+    path = folder / "picture.png"
+    PIL.Image.fromarray(picture).save(path)
+    return asyncio.run(draw_tab.predict_image(str(path)))
+
+
+def test_predict_image_reads_mnist_digits_redrawn_on_a_large_canvas(mnist_test_set, draw_tab, tmp_path):
     images, labels = mnist_test_set
     rng = np.random.default_rng(2026)
     sample = rng.choice(len(labels), 300, replace=False)
     correct = {"mlp": 0, "lenet": 0}
     for index in sample:
         layer = redraw(images[index, 0], rng).layer
-        mlp_label, lenet_label, *_ = draw_tab.predict_image(layer)
+        mlp_label, lenet_label, *_ = predict_picture(draw_tab, layer, tmp_path)
         for name, label in (("mlp", mlp_label), ("lenet", lenet_label)):
             correct[name] += label["label"] == str(labels[index])
     assert correct["lenet"] / len(sample) >= 0.97, correct
     assert correct["mlp"] / len(sample) >= 0.93, correct
 
 
-def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction(draw_tab):
+def test_blank_drawing_or_picture_shows_a_prompt_not_a_prediction(draw_tab, tmp_path):
     for mlp_label, lenet_label, _, _, seen in (asyncio.run(draw_tab.predict("")),
-                                               draw_tab.predict_image(np.zeros((800, 800, 4), np.uint8))):
-        assert mlp_label == lenet_label == {"label": PROMPT, "confidences": None}
-        assert seen == SEEN_PLACEHOLDER and "<img" not in seen
+                                               predict_picture(draw_tab, np.zeros((800, 800, 4), np.uint8), tmp_path)):
+        assert mlp_label == lenet_label == {"label": ENGLISH.t("answer.prompt"), "confidences": None}
+        assert ENGLISH.t("ui.seen.empty") in seen and "<img" not in seen
 
 
 def test_missing_checkpoints_are_reported_with_the_command_that_makes_them(tmp_path):
@@ -142,18 +150,16 @@ def test_metadata_of_the_shipped_checkpoints_matches_the_files():
 
 @pytest.mark.parametrize("database", ["garbage", "off"])
 def test_a_broken_or_switched_off_database_is_a_message_and_predictions_still_work(tmp_path, database):
-    import gradio as gr
-
-    from demo.drawings import DrawingStore
+    from demo.drawings import DrawingError, DrawingStore
 
     path = tmp_path / "drawings.sqlite"
     path.write_bytes(b"not a database " * 1000)
     tab = DrawTab(app.state.models, DrawingStore(path if database == "garbage" else ""))
     expected = "cannot be used" if database == "garbage" else "switched off"
-    assert expected in tab.labelling_note()
+    assert expected in tab.on_load(None)[-1]  # the keypad's note says why
     drawing = json.dumps(pad_value(3))
-    with pytest.raises(gr.Error, match=expected):
-        tab.save_label(drawing, 3, "a session")
+    with pytest.raises(DrawingError, match=expected):
+        tab.save_label(drawing, 3, "a session", ENGLISH)
     mlp_label, lenet_label, *_ = asyncio.run(tab.predict(drawing))
     assert lenet_label["label"] == "3" and mlp_label["label"] == "3"
 

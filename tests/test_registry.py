@@ -8,7 +8,9 @@ import pytest
 from demo import curves
 from demo.draw_tab import DrawTab
 from demo.drawings import DrawingStore
+from demo.i18n import ENGLISH
 from demo.inference import ModelStore
+from demo.inline import chart_html
 from testkit.pad_digits import pad_value
 from trainer import train
 from trainer.models import MODELS, HiddenLayer, ModelSpec, Panel, Standardize, nn
@@ -57,13 +59,13 @@ def test_a_third_model_trains_answers_and_shows_its_curves_and_inside(tiny_train
     tiny_label = outputs[list(MODELS).index("tiny")]
     assert tiny_label["label"] in "0123456789" and len(tiny_label["confidences"]) == 3
 
-    histories = curves.read_histories(tiny_trained, MODELS)
+    histories = {name: model.history for name, model in store.models.items()}  # read with the checkpoints
     assert [record.epoch for record in histories["tiny"]] == [1] and histories["lenet"] == []
-    figure = curves.curves_figure(histories)
-    assert any(line.get_label() == "tiny validation" and line.get_color() == "tab:green"
-               for line in figure.axes[0].get_lines())
-    figure.savefig(tmp_path / "curves.png")
-    assert [row[0] for row in curves.summary_rows(list(store.models.values()))] == ["mlp", "lenet", "tiny"]
+    accuracy, loss = curves.curves_charts(histories, ENGLISH)
+    assert ("Tiny validation (5,000 held-out digits)", "#2ca02c", "solid") in accuracy.legend  # tab:green
+    assert [line.get_color() for line in accuracy.figure.axes[0].get_lines()] == ["#2ca02c", "#2ca02c"]
+    assert chart_html(accuracy).count("<img") == 1  # draws every artist: fails on a broken figure
+    assert [row[0] for row in curves.summary_rows(list(store.models.values()), ENGLISH)] == ["mlp", "lenet", "tiny"]
 
     columns = DrawTab(store, DrawingStore("")).inside.columns(json.dumps(pad_value(7)), "3")
     assert len(columns) == 3 and "mlp-symbol.json is missing" in columns[0]

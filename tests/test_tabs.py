@@ -37,13 +37,13 @@ def test_a_page_with_only_this_tab_renders(name):
 
 def test_the_curves_tab_shows_the_drawings_table_only_for_models_fine_tuned_on_drawings():
     tab = CurvesTab(app.state.models)
-    assert tab.training_page()[-1].visible is False  # the shipped models: trained on MNIST alone
+    assert tab.training_page()[4].visible is False  # the shipped models: trained on MNIST alone
     model = app.state.models.models["mlp"]
     extra = {"drawings": 60, "held_out": 12, "accuracy_before": 0.5, "accuracy_after": 0.9}
     original = model.metadata
     model.metadata = {**original, "evaluation": {**original.get("evaluation", {}), "extra_data": extra}}
     try:
-        table = tab.training_page()[-1]
+        table = tab.training_page()[4]
     finally:
         model.metadata = original
     assert table.visible is True and [row[:3] for row in table.value["data"]] == [["mlp", 60, 12]]
