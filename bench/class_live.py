@@ -239,8 +239,6 @@ def report(load, students, digits_each):
 
 def expected_answers(texts, checkpoints):
     """{final drawing text: (LeNet's label, {label: confidence})} from the app's own code, idle, in this process."""
-    import warnings
-    warnings.filterwarnings("ignore", message="Cannot decide type")
     from demo.inference import ModelStore
     from demo.pad import read_pad
 

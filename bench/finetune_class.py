@@ -15,7 +15,6 @@ import json
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -67,7 +66,6 @@ def main(argv=None):
     if data_dir is None:
         print("set MNIST_DIR: the fine-tune trains on MNIST too")
         return 0
-    warnings.filterwarnings("ignore", message="Cannot decide type")
     writers = choose_writers(records, args.writers, args.hard, args.seed)
     with tempfile.TemporaryDirectory(prefix="finetune-class-") as scratch:
         store = DrawingStore(Path(scratch) / "drawings.sqlite", rate_limit=UNLIMITED)

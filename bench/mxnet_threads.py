@@ -15,11 +15,9 @@ import json
 import os
 import sys
 import threading
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-warnings.filterwarnings("ignore", message="Cannot decide type")
 
 from demo.inference import ModelStore  # noqa: E402
 from demo.pad import read_pad  # noqa: E402

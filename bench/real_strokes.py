@@ -9,7 +9,6 @@ apart), replayed as the pad sends them (testkit/devsets.py), through the demo's 
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -65,7 +64,6 @@ def main(argv=None):
         print(missing_data_message(empty))
     if not replayed:
         return 0
-    warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
     print(f"replayed {', '.join(f'{len(data.labels):,} {name}' for name, data in replayed.items())} real digits"
           f" through the pad's preprocessing in {time.time() - started:.0f} s")
     for name in MODELS:

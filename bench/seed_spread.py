@@ -14,7 +14,6 @@ import argparse
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -61,7 +60,6 @@ def spread_lines(name, runs):
 
 def main(argv=None):
     args, train_flags = parse_args(argv)
-    warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
     replayed, empty = devsets.load_and_replay(args.data, args.limit)
     if empty:
         print(f"{devsets.missing_data_message(empty)}: measuring {', '.join(['MNIST', *replayed])}")

@@ -13,7 +13,6 @@ import argparse
 import logging
 import os
 import sys
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +46,6 @@ HERE = Path(__file__).resolve().parent
 # Every picture is checked from its header (demo/uploads.read_picture) before a pixel is decoded, so Pillow's
 # own check, which Gradio's upload handling would turn into a traceback instead of a sentence, is not needed.
 PIL.Image.MAX_IMAGE_PIXELS = None
-# MXNet warns on every exported network it loads that it "cannot decide type" of the input, which it need not.
-warnings.filterwarnings("ignore", message="Cannot decide type for the following arguments")
 MAX_UPLOAD = "5mb"
 QUEUE_SIZE = 64
 # Gradio keeps what each browser session changed on the page (~100 KB) for this many sessions, the

@@ -88,7 +88,7 @@ def finetune_chart(histories, batches_per_epoch, language):
 
     histories: {name: [EpochRecord]} parsed from the logs being written, unfinished epochs included.
     """
-    figure, axes = _figure(9, 3.2)
+    figure, axes = _figure()
     legend, rows = [], []
     for name, records in histories.items():
         colour, label = colour_of(name), MODELS[name].label if name in MODELS else name
@@ -127,7 +127,7 @@ def plot_mistakes(axes, matrix):
 
 def confusion_chart(matrix, title, alt, language):
     """One confusion matrix's mistakes (rows: true digit, columns: predicted), its numbers as a table."""
-    figure, axes = _figure(4.2, 3.9)
+    figure, axes = _figure(5.4, 4.6)
     plot_mistakes(axes, matrix)
     rows = [[true, *(count if true != predicted else "" for predicted, count in enumerate(row))]
             for true, row in enumerate(np.asarray(matrix).tolist())]

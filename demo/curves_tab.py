@@ -9,7 +9,7 @@ import gradio as gr
 
 from demo import curves, i18n, mistakes
 from demo.i18n_page import for_people, ui
-from demo.inline import chart_html
+from demo.inline import charts_html
 from trainer import checkpoint
 from trainer.models import MODELS
 
@@ -31,9 +31,8 @@ class CurvesTab:
         language = i18n.for_request(request)
         models = list(self.models.models.values())
         charts = curves.curves_charts({model.name: model.history for model in models}, language)
-        curves_html = "".join(chart_html(chart) for chart in charts) or f"<p>{language.t('curves.no_log')}</p>"
-        confusion_html = ("".join(chart_html(chart) for chart in curves.confusion_charts(models, language))
-                          or f"<p>{language.t('curves.no_run')}</p>")
+        curves_html = charts_html(charts) or f"<p>{language.t('curves.no_log')}</p>"
+        confusion_html = charts_html(curves.confusion_charts(models, language)) or f"<p>{language.t('curves.no_run')}</p>"
         drawings_rows = curves.drawings_accuracy_rows(models, language)  # shown only for models fine-tuned on drawings
         names = self.gallery_models()
         return (self.status_banner(language),

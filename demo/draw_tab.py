@@ -127,7 +127,10 @@ class DrawTab:
         """Store a drawing with the digit its author says it is; return the thank-you line (a SentenceError if refused)."""
         if not self.drawings.enabled:
             raise DrawingError(self.drawings.problem)
-        drawing, image = read_pad(pad_value)
+        try:
+            drawing, image = read_pad(pad_value)
+        except CanvasError as error:
+            raise DrawingError("drawings.unreadable", reason=error.sentence) from None
         if image is None:
             raise DrawingError("label.draw_first")
         predictions = self.models.predict(image)

@@ -312,8 +312,8 @@ class DrawingStore:
         session = str(session_id or "anonymous")[:MAX_SESSION_CHARS]
         if not self.enabled:
             raise StoreUnavailable(self.problem)
-        # What the row adds to the disk, with the B-tree's slack and the log's copy of its pages.
-        incoming = 3 * (len(pad_json) + len(image_bytes) + sum(len(row[3]) + 100 for row in answer_rows) + 200)
+        # What the row adds to the disk: its pages in the database and their copy in the log, and a page of slack.
+        incoming = 2 * (len(pad_json) + len(image_bytes) + sum(len(row[3]) + 100 for row in answer_rows)) + 8192
         with self._lock:
             self.limiter.check(session)
             try:

@@ -7,11 +7,12 @@ and numbers, the words travel beside them (demo/inline.py's Chart); the gallerie
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from demo.curves import confusion_chart
 from demo.drawings import StoreUnavailable, accuracy
 from demo.i18n import ENGLISH
-from demo.inline import Chart, chart_html, inline_png
+from demo.inline import Chart, chart_html, charts_html, inline_png
 
 GALLERY_SIZE = 10  # drawings per gallery row
 
@@ -46,11 +47,13 @@ def accuracy_rows(matrices, models, language):
 
 def counts_chart(counts, language):
     """Drawings per digit, as bars: shows which digits the class still needs to draw."""
-    figure = Figure(figsize=(7, 2.6), layout="constrained")
+    figure = Figure(figsize=(5.4, 2.6), layout="constrained")
     axes = figure.subplots()
     bars = axes.bar(range(10), counts, color="#2ca02c")
     axes.bar_label(bars, fontsize=8)
-    axes.set(xticks=range(10))
+    axes.set(xticks=range(10), ylim=(0, max(1, max(counts)) * 1.15))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: language.number(value)))
     total = language.number(sum(counts))
     return Chart(figure, language.t("drawings_tab.counts_title", count=total),
                  language.t("drawings_tab.counts_alt", count=total), x_label=language.t("drawings_tab.digit"),
@@ -70,7 +73,7 @@ def confusion_html(matrices, models, language):
         title = language.t("drawings_tab.confusion_title", model=label, misread=language.number(int(matrix.sum() - matrix.trace())),
                            count=language.number(int(matrix.sum())))
         charts.append(confusion_chart(matrix, title, language.t("drawings_tab.confusion_alt", model=label), language))
-    return "".join(chart_html(chart) for chart in charts)
+    return charts_html(charts)
 
 
 def gallery_html(drawings, title, empty_text, language):
@@ -83,8 +86,8 @@ def gallery_html(drawings, title, empty_text, language):
         caption = language.t("drawings_tab.caption", id=drawing.id, label=drawing.label)
         items.append(f'<figure class="{"misread" if wrong else ""}">{inline_png(drawing.image, f"{caption}; {readings}", 56)}'
                      f"<figcaption>{caption}<br>{readings}</figcaption></figure>")
-    body = "".join(items) if items else f"<p>{empty_text}</p>"
-    return f'<section class="drawings-gallery"><h4>{title}</h4><div class="mistakes-grid">{body}</div></section>'
+    body = f'<div class="mistakes-grid">{"".join(items)}</div>' if items else f"<p>{empty_text}</p>"
+    return f'<section class="drawings-gallery"><h4>{title}</h4>{body}</section>'
 
 
 def drawings_page(store, models, language=ENGLISH):

@@ -70,3 +70,8 @@ def chart_html(chart):
             + f'<img src="{figure_png_uri(chart.figure)}" alt="{html.escape(chart.alt)}">'
             + (f'<div class="chart-x">{html.escape(chart.x_label)}</div>' if chart.x_label else "")
             + numbers + "</figure>")
+
+
+def charts_html(charts):
+    """Several charts side by side where the page is wide enough; "" for none."""
+    return f'<div class="charts">{"".join(chart_html(chart) for chart in charts)}</div>' if charts else ""

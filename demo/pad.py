@@ -108,6 +108,8 @@ class PictureInput(gr.Image):
     size from the header first), so that a file that is not a picture, or a huge one, gets the app's sentence.
     (gr.Image would open it itself first, and a file it cannot open becomes a traceback and a bare "Error".)"""
 
+    is_template = True  # the page shows it with Gradio's own Image front end
+
     def preprocess(self, payload):
         if payload is None or payload.path is None:  # nothing, or a picture sent inline as a data URL
             return super().preprocess(payload)

@@ -46,9 +46,14 @@
       location.search = next.toString();
     },
   };
-  document.title = text("client.title");
-  // Gradio sets <html lang> itself once it starts; the direction is ours alone, so keep it.
-  new MutationObserver(() => {
+  // Gradio sets <html lang> itself once it starts, and the page's title (in English); the direction and the
+  // title in this language are ours, so keep them.
+  const keep = () => {
     if (document.documentElement.dir !== language.dir) document.documentElement.dir = language.dir;
-  }).observe(document.documentElement, { attributes: true, attributeFilter: ["dir"] });
+    if (document.title !== text("client.title")) document.title = text("client.title");
+  };
+  keep();
+  const watcher = new MutationObserver(keep);
+  watcher.observe(document.documentElement, { attributes: true, attributeFilter: ["dir"] });
+  watcher.observe(document.head, { subtree: true, childList: true, characterData: true });
 })();

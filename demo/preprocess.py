@@ -41,10 +41,15 @@ MAX_CANVAS_PIXELS = 4_000_000  # larger inputs are refused before any work ...
 MAX_ASPECT = 20  # ... and so are pictures over 20 times longer than wide: no digit is that thin
 # The pad's value: caps that bound the work a request can cause (a digit drawn by hand is a few
 # strokes of a few hundred points: ~5 KB of JSON).
-MAX_PAD_VALUE_CHARS = 300_000
 MAX_STROKES = 200
 MAX_POINTS = 20_000
 MAX_PAD_SIDE = 10_000  # pad width and height, in pad pixels
+# A stroke may leave the pad (the pen keeps drawing outside it); what lies outside is clipped away, so a stored
+# drawing keeps its points within this distance (the same drawing, in a bounded number of characters).
+MAX_COORDINATE = 100_000
+# Room for the largest drawing the caps admit, as received and as stored (PadDrawing.to_json): 20,000
+# points of two numbers of at most 9 characters each ("-99999.99"), brackets and commas included.
+MAX_PAD_VALUE_CHARS = 500_000
 DEFAULT_BRUSH_SHARE = 0.04  # pen diameter as a share of the pad's longer side, when the value has none
 SUPERSAMPLE = 4  # strokes are drawn at 4x the 20x20 box, then anti-aliased down
 PAD_FORMAT = '{"width": W, "height": H, "strokes": [[[x, y], ...], ...]}'
@@ -236,7 +241,8 @@ class PadDrawing:
         """
         return json.dumps({"width": round(self.width, STORED_DECIMALS), "height": round(self.height, STORED_DECIMALS),
                            "brush": round(self.brush, STORED_DECIMALS),
-                           "strokes": [np.round(stroke, STORED_DECIMALS).tolist() for stroke in self.strokes]},
+                           "strokes": [np.clip(np.round(stroke, STORED_DECIMALS), -MAX_COORDINATE, MAX_COORDINATE).tolist()
+                                       for stroke in self.strokes]},
                           separators=(",", ":"))
 
 

@@ -120,8 +120,6 @@ def serve(argv=None):
                         help="set Gradio's queue poll interval when idle (its private Queue.sleep_when_free; 1 ms)")
     args = parser.parse_args(argv)
 
-    import warnings
-    warnings.filterwarnings("ignore", message="Cannot decide type")  # MXNet, on every exported network it loads
     from testkit import servers
 
     demo, options = build(args.kind, args.drawings_db)

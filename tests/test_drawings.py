@@ -232,7 +232,7 @@ def test_blank_oversized_or_malformed_drawings_are_refused(store):
         dict(image=np.full((28, 28), 1 / 1000, dtype=np.float32)),  # rounds to all-zero bytes: blank
         dict(image=np.full((28, 28), 2.0, dtype=np.float32)),
         dict(image=np.ones((14, 14), dtype=np.float32)),
-        dict(drawing=json.dumps({"strokes": [[[1, 2]]] * 40000})),  # over the pad value's 300,000 characters
+        dict(drawing=json.dumps({"strokes": [[[1, 2]]] * 60000})),  # over the pad value's 500,000 characters
         dict(drawing=json.dumps({"width": 800, "height": 800, "strokes": []})),
         dict(drawing="{not json"),
         dict(drawing={"strokes": [[[1, 2]]]}),  # a dict, not the JSON text

@@ -45,3 +45,41 @@ def test_without_mxnet_each_entry_point_says_one_sentence_not_a_traceback(entry_
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: MXNet 1.9.1 has no Windows build: use WSL 2")
+
+
+@pytest.mark.parametrize("command", [
+    ["trainer/train.py", "--help"], ["trainer/launch.py", "--help"], ["demo/app.py", "--help"],
+    ["demo/drawings.py", "--help"], ["demo/drawings.py", "summary", "--help"], ["demo/drawings.py", "export", "--help"],
+    ["demo/drawings.py", "delete", "--help"],
+])
+def test_help_of_every_command_works(command):
+    result = subprocess.run([sys.executable, *command], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-1500:]
+    assert result.stdout.startswith("usage:") and "Traceback" not in result.stderr
+
+
+def test_the_apps_help_names_the_port_and_the_disk_budget():
+    result = subprocess.run([sys.executable, "demo/app.py", "--help"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "--port PORT" in result.stdout and "7860" in result.stdout and "--drawings-max-mb" in result.stdout
+
+
+def test_a_first_training_run_keeps_the_finished_models_it_replaces(tmp_path, mnist_dir):
+    """`trainer/train.py` into a folder of finished checkpoints (as checkpoints/ ships): the old model is kept in
+    replaced/, and when the new one reads MNIST worse the run says how to bring the old one back."""
+    import shutil
+
+    from trainer import checkpoint
+
+    folder = tmp_path / "checkpoints"
+    shutil.copytree(checkpoint.DEFAULT_FOLDER, folder)
+    shipped = (folder / "mlp-0000.params").read_bytes()
+    result = subprocess.run([sys.executable, "trainer/train.py", "--dry-run", "--models", "mlp", "--data-dir", str(mnist_dir),
+                             "--out-dir", str(folder)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-1500:]
+    assert (folder / "replaced" / "mlp-0000.params").read_bytes() == shipped
+    assert (folder / "mlp-0000.params").read_bytes() != shipped
+    assert f"this run replaces it, and keeps it in {folder / 'replaced'}/" in result.stdout
+    assert f"to bring it back: cp {folder / 'replaced'}/mlp[-.]* {folder}/" in result.stdout
+    assert not (folder / "replaced" / "lenet-0000.params").exists()  # only what the run replaced
+    restored = subprocess.run(f"cp {folder / 'replaced'}/mlp[-.]* {folder}/", shell=True)
+    assert restored.returncode == 0 and (folder / "mlp-0000.params").read_bytes() == shipped

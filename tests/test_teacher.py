@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gradio_client import Client
 
-from conftest import write_synthetic_idx
+from conftest import run_script, write_synthetic_idx
 from demo.app import Config, build_app, launch_options
 from demo.drawings import DrawingStore
 from demo.finetune import SHIPPED, FineTuneError, FineTuner
@@ -287,3 +287,17 @@ def test_the_teacher_is_told_where_the_drawings_live_and_when_a_restart_empties_
     assert "the default place" in str(database_note(tmp_path / "d.sqlite", False, {}))
     assert str(database_note(tmp_path / "d.sqlite", True, {})) == f"They live in `{(tmp_path / 'd.sqlite').resolve()}`."
     assert "switched off" in str(database_note("", False, {}))
+
+
+def test_the_readmes_api_tour_runs_as_written_and_leaves_the_drawings_as_they_were(teacher_app):
+    """examples/api_tour.py, the README's HTTP API example: every call, the teacher's with a fine-tune too."""
+    app, url = teacher_app
+    before = app.drawings.count()
+    result = run_script("examples/api_tour.py", url, "--teacher-key", KEY, "--finetune", timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    lines = result.stdout
+    assert "/predict: MLP reads 7, LeNet reads 7" in lines
+    assert "/predict_image (examples/digit_on_paper.jpg): MLP reads 4, LeNet reads 4" in lines
+    assert "/label: Thank you! Saved as a 7." in lines and "/delete_drawings: 1 removed" in lines
+    assert "/finetune_status: Run " in lines and "finished" in lines and "Now answering everyone: the shipped models." in lines
+    assert app.drawings.count() == before and app.tuner.in_use() == SHIPPED

@@ -119,6 +119,29 @@ def read_metadata(out_dir, name):
         raise CheckpointError(f"{path} is not readable JSON ({error}); run `{train_command(name, out_dir)}` again") from error
 
 
+REPLACED_FOLDER = "replaced"  # inside a checkpoint folder: the finished model a new run replaced
+
+
+def keep_aside(out_dir, name):
+    """Before a new run overwrites a finished model NAME in `out_dir`, copy its files into out_dir/replaced/
+    (replacing what an earlier run kept there); return its metadata, or None when there was no finished model.
+
+    A first `python trainer/train.py --epochs 1` thus never loses the shipped checkpoints by surprise.
+    """
+    try:
+        metadata = read_metadata(out_dir, name)
+    except CheckpointError:
+        return None
+    if not metadata.get("training", {}).get("finished"):
+        return None  # an interrupted run's files: --resume continues them, nothing to keep
+    paths = checkpoint_paths(out_dir, name)
+    aside = checkpoint_paths(Path(out_dir) / REPLACED_FOLDER, name)
+    for field in ("symbol", "params", "metadata", "log", "mistakes"):
+        if getattr(paths, field).is_file():
+            atomic_write(getattr(aside, field), getattr(paths, field).read_bytes())
+    return metadata
+
+
 def load_network(out_dir, name, device=None):
     """Load an exported network with no project code beyond this; check it maps (1, 1, 28, 28) to (1, 10)."""
     paths = checkpoint_paths(out_dir, name)

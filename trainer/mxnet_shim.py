@@ -3,6 +3,8 @@
 - numpy removed the alias `np.bool` in 1.24; MXNet still uses it: restored before the import.
 - Python 3.12 removed `distutils`; MXNet imports `distutils.version` (LooseVersion, StrictVersion) only
   to compare numpy's version with 1.6, 1.15 and 1.17: a small stand-in is registered where it is gone.
+- MXNet warns "Cannot decide type for the following arguments" every time it loads an exported network
+  (SymbolBlock), which is harmless: silenced here, once, for everything that uses MXNet.
 - MXNet's wheels exist for Linux (x86-64, aarch64) and Intel macOS (requirements.txt installs it there
   only); elsewhere, or on a Python numpy 1.26 has no build for, `unsupported_reason` says so in one
   sentence instead of a traceback.
@@ -14,6 +16,7 @@ import platform
 import re
 import sys
 import types
+import warnings
 
 import numpy as np
 
@@ -71,6 +74,7 @@ def _register_distutils_version():
 if "bool" not in vars(np):  # hasattr() would trip numpy 1.2x's FutureWarning
     np.bool = bool  # the alias numpy removed was exactly the builtin
 _register_distutils_version()
+warnings.filterwarnings("ignore", message="Cannot decide type for the following arguments", category=UserWarning)
 
 try:
     import mxnet as mx  # noqa: E402  (after the adaptations above)

@@ -439,12 +439,42 @@ def train_model(settings, data, out_dir, devices, resume=False, show_progress=Tr
     """
     out_dir = Path(out_dir)
     splits = split_data(settings, data, extra, cluster)
+    replaced = None
     if cluster.writes_files:
         out_dir.mkdir(parents=True, exist_ok=True)
+        replaced = keep_replaced_model(out_dir, settings.model)
     run = start_run(settings, splits, out_dir, devices, resume, show_progress, cluster)
     for epoch in range(run.epochs_completed + 1, run.settings.epochs + 1):
         run_epoch(run, splits, epoch, out_dir)
-    return finish_run(run, splits, out_dir)
+    metadata = finish_run(run, splits, out_dir)
+    if replaced is not None and metadata is not None:
+        compare_with_replaced(out_dir, settings.model, metadata, replaced)
+    return metadata
+
+
+def test_accuracy_of(metadata):
+    return metadata.get("evaluation", {}).get("test_accuracy")
+
+
+def keep_replaced_model(out_dir, name):
+    """A finished model already in out_dir is kept in out_dir/replaced/ before this run overwrites it; say so."""
+    replaced = checkpoint.keep_aside(out_dir, name)
+    if replaced is not None:
+        accuracy = test_accuracy_of(replaced)
+        print(f"{name}: {out_dir} held a finished {name}"
+              + (f" ({100 * accuracy:.2f} % on MNIST test)" if accuracy is not None else "")
+              + f"; this run replaces it, and keeps it in {out_dir / checkpoint.REPLACED_FOLDER}/", flush=True)
+    return replaced
+
+
+def compare_with_replaced(out_dir, name, metadata, replaced):
+    """After the run: when the model it replaced read MNIST better, say how to bring that one back."""
+    new, old = test_accuracy_of(metadata), test_accuracy_of(replaced)
+    if new is not None and old is not None and new < old:
+        aside = out_dir / checkpoint.REPLACED_FOLDER
+        print(f"{name}: the model this run replaced read MNIST test better ({100 * old:.2f} % against {100 * new:.2f} %);"
+              f" to bring it back: cp {aside}/{name}[-.]* {out_dir}/ (for the shipped ones in a clone of the "
+              "repository: git checkout -- checkpoints/)", flush=True)
 
 
 def pick_devices(gpus_flag):
@@ -493,8 +523,8 @@ def parse_args(argv=None):
                              "(default: device, a single process)")
     parser.add_argument("--dry-run", action="store_true", help=f"smoke test: 1 epoch of {DRY_RUN_BATCHES} batches")
     parser.add_argument("--extra-data", default=None,
-                        help="folder from `python demo/drawings.py export`: the drawings join training as "
-                             f"{extra_data.SHARE:.0%} of every epoch, {extra_data.HELD_OUT:.0%} of them held out to "
+                        help="folder from `python demo/drawings.py export`: the drawings join training as "  # %% for argparse
+                             f"{100 * extra_data.SHARE:.0f} %% of every epoch, {100 * extra_data.HELD_OUT:.0f} %% of them held out to "
                              "measure accuracy before and after (a short fine-tune: --init-from checkpoints --epochs 3 --lr 2e-4)")
     parser.add_argument("--init-from", default=None,
                         help="checkpoint folder (e.g. checkpoints) whose NAME-0000.params the run starts from")
