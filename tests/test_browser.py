@@ -100,6 +100,9 @@ def test_several_digits_in_a_row_with_clear_between(page):
         wait_for_answer(page, digit)
         assert top_answer(page, "#lenet-label") == str(digit)
         assert top_answer(page, "#mlp-label") == str(digit)
+        # Read out once, politely, after the pen lifted: "MLP reads 7, 99 %; LeNet reads 7, 100 %".
+        page.wait_for_function(f"""(document.querySelector('#announcer [aria-live=polite]')?.textContent || '')
+                                   .includes('LeNet reads {digit}, ')""", timeout=30_000)
         if index == 0:
             page.screenshot(path=str(ARTIFACTS / "draw.png"), full_page=True)
         page.get_by_role("button", name="Clear", exact=True).click()
@@ -138,7 +141,7 @@ def test_inside_the_models_updates_with_the_drawing(page):
         assert "Why 2?" in page.locator(column).inner_text()
     before = page.locator("#lenet-inside").inner_html()
     page.locator("#why-not input").click()
-    page.get_by_role("option", name="why not 3?").click()
+    page.get_by_role("option", name="3", exact=True).click()
     page.wait_for_function("document.querySelector('#lenet-inside').innerText.includes('Why not 3?')", timeout=30_000)
     assert page.locator("#lenet-inside").inner_html() != before
     page.locator("#inside").scroll_into_view_if_needed()
@@ -200,6 +203,14 @@ def test_drawing_with_a_finger_on_a_phone(browser, app_url):
     for label in ("#mlp-label", "#lenet-label"):
         answer = page.locator(label).bounding_box()
         assert answer["y"] + 60 <= PHONE["height"], (label, answer)  # the top answer is on the first screen
+    tabs = page.get_by_role("tab")
+    assert tabs.count() == 4 and page.locator(".overflow-menu:visible").count() == 0  # every tab in sight
+    for index in range(4):
+        tab = tabs.nth(index).bounding_box()
+        assert tab["x"] >= 0 and tab["x"] + tab["width"] <= PHONE["width"] and tab["y"] + tab["height"] <= PHONE["height"]
+    for key in page.locator("#keypad button").all():  # a fingertip each: WCAG's enhanced 44x44
+        size = key.bounding_box()
+        assert size["width"] >= 44 and size["height"] >= 44, size
     page.screenshot(path=str(ARTIFACTS / "phone.png"))
     # A finger takes a moment to move from the pad to Clear; a tap within ~0.3 s of a drag's end is
     # taken by Chrome as part of that gesture and gives no click.
@@ -214,8 +225,10 @@ def test_drawing_with_a_finger_on_a_phone(browser, app_url):
     wait_for_answer(page, 7, labels=("#lenet-label",))
     assert page.evaluate("[window.scrollX, window.scrollY]") == scroll
     label_with_the_thumb(page, 7)
-    # And once more, without Clear: the keypad cleared the pad for the next digit.
+    # And once more, without Clear: the keypad cleared the pad for the next digit, and the thank-you goes
+    # as the next stroke starts.
     touch_draw(page, finger, [(x, box["y"] + box["height"] * (0.1 + 0.8 * step / 30)) for step in range(31)])
+    assert page.locator("#thanks").inner_text().strip() == ""
     wait_for_answer(page, 1, labels=("#lenet-label",))
     label_with_the_thumb(page, 1)
     assert page.evaluate("[window.scrollX, window.scrollY]") == scroll
