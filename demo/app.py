@@ -34,7 +34,7 @@ from demo.draw_tab import DrawTab  # noqa: E402
 from demo.drawings import DEFAULT_DB, DEFAULT_MAX_DRAWINGS, DEFAULT_MAX_MB, DrawingStore  # noqa: E402
 from demo.drawings_tab import DrawingsTab  # noqa: E402
 from demo.finetune import TRAINER_FLAGS, FineTuner  # noqa: E402
-from demo.i18n_page import gradio_i18n, head, language_menu, ui  # noqa: E402
+from demo.i18n_page import HeadFirst, gradio_i18n, head, language_menu, ui  # noqa: E402
 from demo.inference import ModelStore  # noqa: E402
 from demo.request_limits import BodyLimit  # noqa: E402
 from demo.teacher import TeacherGate, database_note, key_problem  # noqa: E402
@@ -129,8 +129,8 @@ def launch_options(host="127.0.0.1", port=7860, share=False):
     return dict(server_name=host, server_port=port, share=share, max_file_size=MAX_UPLOAD,
                 show_error=False,  # students see the app's own sentences (gr.Error), never an exception's text
                 ssr_mode=False, css=(HERE / "app.css").read_text(encoding="utf-8"),
-                head=head(), i18n=gradio_i18n(), footer_links=["api", "gradio"],
-                app_kwargs={"middleware": [Middleware(BodyLimit)]},
+                i18n=gradio_i18n(), footer_links=["api", "gradio"],
+                app_kwargs={"middleware": [Middleware(BodyLimit), Middleware(HeadFirst, html=head())]},
                 state_session_capacity=SESSIONS_KEPT,
                 run_history=False)  # no drawing or answer is kept in the visitor's browser storage
 

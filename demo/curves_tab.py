@@ -62,7 +62,7 @@ class CurvesTab:
 
     def build(self):
         """Lay the tab out inside the gr.Blocks being built and wire it; returns the gr.Tab."""
-        with gr.Tab(ui("ui.tab.curves"), id="curves") as tab:
+        with gr.Tab(ui("ui.tab.curves"), id="curves", elem_id="curves-tab") as tab:
             status = gr.Markdown()
             reload_button = gr.Button(ui("ui.curves.reload"), size="sm", elem_id="curves-reload")
             summary = gr.Dataframe(interactive=False, label=ui("ui.curves.models"), elem_id="summary")

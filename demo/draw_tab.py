@@ -160,7 +160,7 @@ class DrawTab:
 
     def build(self):
         """Lay the tab out inside the gr.Blocks being built and wire it; returns the gr.Tab."""
-        with gr.Tab(ui("ui.tab.draw"), id="draw") as tab:
+        with gr.Tab(ui("ui.tab.draw"), id="draw", elem_id="draw-tab") as tab:
             with gr.Row():
                 with gr.Column(scale=3, min_width=300):
                     pad = DrawingPad(elem_id="sketchpad")

@@ -31,7 +31,7 @@ class DrawingsTab:
 
     def build(self, tabs):
         """Lay the tab out inside `tabs` (the page's gr.Tabs) and wire it; returns the gr.Tab."""
-        with gr.Tab(ui("ui.tab.drawings"), id=TAB_ID) as tab:
+        with gr.Tab(ui("ui.tab.drawings"), id=TAB_ID, elem_id="drawings-tab") as tab:
             refresh_button = gr.Button(ui("ui.drawings.refresh"), size="sm", elem_id="drawings-refresh")
             timer = gr.Timer(REFRESH_SECONDS, active=False)
             message = gr.Markdown()

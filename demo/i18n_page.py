@@ -2,10 +2,10 @@
 menu, and the one way callbacks tell people what went wrong.
 
 - `ui(key)`: a static text of the layout (a tab's name, a button), translated in the browser by gr.I18n.
-- `HEAD`: runs before Gradio starts: picks the language (?lang=, else the one chosen before, else the
-  browser's), keeps it in the link (so every call the page makes carries it to the server), tells Gradio
-  (its locale follows navigator.language), sets <html lang dir> and gives the app's own JavaScript its
-  words (`window.digitDemo.text(key)`).
+- `head()` (put first in the page by the HeadFirst middleware): runs before Gradio starts: picks the
+  language (?lang=, else the one chosen before, else the browser's), keeps it in the link (so every call
+  the page makes carries it to the server), tells Gradio (its locale follows navigator.language), sets
+  <html lang dir> and gives the app's own JavaScript its words (`window.digitDemo.text(key)`).
 - `for_people`: wraps a callback so that a refusal (a SentenceError) reaches the person as one sentence
   in their language, and anything unexpected as a plain "something went wrong", its details logged once
   per kind instead of a traceback per request.
@@ -48,6 +48,42 @@ def head():
     texts = json.dumps(i18n.client_texts(), ensure_ascii=False).replace("</", "<\\/")
     script = (HERE / "page_language.js").read_text(encoding="utf-8")
     return f"<script>\nconst DIGIT_DEMO_LANGUAGES = {texts};\n{script}</script>"
+
+
+class HeadFirst:
+    """ASGI middleware that puts `html` first in the <head> of every page the app serves.
+
+    Gradio's own `head` option inserts its HTML from JavaScript once the page has started, after Gradio
+    chose its locale from the browser; the page's language must be chosen before (`head`). Pages sent
+    compressed or in pieces Gradio does not make here pass unchanged.
+    """
+
+    def __init__(self, app, html):
+        self.app, self.html = app, html.encode("utf-8")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            return await self.app(scope, receive, send)
+        held, body = None, []
+
+        async def rewrite(message):
+            nonlocal held
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                if headers.get(b"content-type", b"").startswith(b"text/html") and b"content-encoding" not in headers:
+                    held = message  # sent with the new length once the whole page is here
+                    return
+            elif held is not None:
+                body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                page = b"".join(body).replace(b"<head>", b"<head>" + self.html, 1)
+                headers = [(name, value) for name, value in held.get("headers", []) if name != b"content-length"]
+                await send({**held, "headers": headers + [(b"content-length", str(len(page)).encode())]})
+                message = {"type": "http.response.body", "body": page}
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
 
 
 LANGUAGE_MENU_HTML = """

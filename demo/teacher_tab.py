@@ -139,7 +139,7 @@ class TeacherTab:
         choices = [(language.t("teacher.models_shipped"), SHIPPED)] + [
             (language.t("teacher.run_choice", name=record.name, count=language.number(record.drawings)), record.name)
             for record in finished]
-        return gr.Dropdown(choices=choices, value=self.tuner.in_use() if self.tuner else SHIPPED)
+        return gr.Radio(choices=choices, value=self.tuner.in_use() if self.tuner else SHIPPED)
 
     def picker(self, label_filter):
         label = int(label_filter) if label_filter else None
@@ -253,7 +253,7 @@ class TeacherTab:
 
     def build(self, tabs):
         """Lay the tab out inside `tabs` (the page's gr.Tabs) and wire it; returns the gr.Tab."""
-        with gr.Tab(ui("ui.tab.teacher"), id=TAB_ID) as tab:
+        with gr.Tab(ui("ui.tab.teacher"), id=TAB_ID, elem_id="teacher-tab") as tab:
             if not self.gate.enabled:
                 gr.Markdown(ui("ui.teacher.off"), elem_id="teacher-off")
             browser_pass = gr.BrowserState("", storage_key="digit-demo-teacher-pass")
@@ -314,9 +314,9 @@ class TeacherTab:
         figure = gr.HTML(visible=False, elem_id="teacher-curves")
         timer = gr.Timer(POLL_SECONDS, active=False)
         gr.Markdown(ui("ui.teacher.models_heading"))
-        # allow_custom_value: the runs change, and Gradio checks a value against the choices it remembers for
-        # the session, which it may have forgotten; `use` checks the run itself.
-        choices = gr.Dropdown([], label=ui("ui.teacher.models"), allow_custom_value=True, elem_id="teacher-runs")
+        # Radio buttons: a handful of runs, each in sight, chosen with the arrow keys as well as a tap. `use` checks
+        # the run itself (Gradio checks a value only against the choices it remembers for the session).
+        choices = gr.Radio([], label=ui("ui.teacher.models"), elem_id="teacher-runs")
         use = gr.Button(ui("ui.teacher.use"), elem_id="teacher-use")
         switched = gr.Markdown(elem_id="teacher-switched")
         start.click(for_people(self.begin), None, [status, timer], api_name=False)

@@ -3,6 +3,7 @@
 Needs Debian's Chromium (testkit/chromium.py). A fine-tune here is the trainer's real code path on tiny
 synthetic MNIST files, two short epochs, so that its curves appear and move within seconds.
 """
+import re
 import zipfile
 
 import pytest
@@ -108,8 +109,7 @@ def test_a_fine_tune_shows_its_curves_moving_then_its_summary(page):
 
 
 def test_the_teacher_switches_everyone_to_the_run_and_back(page):
-    page.locator("#teacher-runs input").click()
-    page.get_by_role("option", name="run 20").first.click()
+    page.locator("#teacher-runs").get_by_role("radio", name=re.compile("run 20")).first.check()
     page.locator("#teacher-use").click()
     wait_for_text(page, "#teacher-switched", "Now answering everyone: the models of run")
     page.get_by_role("tab", name="Draw", exact=True).click()
@@ -118,8 +118,7 @@ def test_the_teacher_switches_everyone_to_the_run_and_back(page):
     page.wait_for_function("document.body.innerText.includes('fine-tuned on 29 of our drawings')", timeout=30_000)
     page.get_by_role("button", name="Clear", exact=True).click()
     page.get_by_role("tab", name="Teacher").click()
-    page.locator("#teacher-runs input").click()
-    page.get_by_role("option", name="the shipped models").click()
+    page.locator("#teacher-runs").get_by_role("radio", name="the shipped models").check()
     page.locator("#teacher-use").click()
     wait_for_text(page, "#teacher-switched", "Now answering everyone: the shipped models.")
 
