@@ -163,7 +163,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args, config = parse_args(argv)
     interrupt_on_sigterm()  # `docker stop` (the app is the container's first process) ends it like Ctrl-C
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")  # others' warnings and worse
+    logging.getLogger("demo").setLevel(logging.INFO)  # the app's own: each kind of refusal once, failures
     app = build_app(config)
     for model in app.models.models.values():
         print(f"{model.name}: {'loaded' if model.net is not None else model.error}")

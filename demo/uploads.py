@@ -56,10 +56,10 @@ class UploadLane:
     @asynccontextmanager
     async def enter(self, session, address):
         """Hold a place in the lane while the body runs; LaneFull at once when there is none."""
-        if self._inside >= self.capacity:
-            raise LaneFull("uploads.busy")
-        if self._sessions[session] >= self.per_session or self._addresses[address] >= self.per_address:
+        if self._sessions[session] >= self.per_session:
             raise LaneFull("uploads.one_at_a_time")
+        if self._inside >= self.capacity or self._addresses[address] >= self.per_address:
+            raise LaneFull("uploads.busy")  # behind a proxy, one address is the whole class: not "you"
         self._slots = self._slots or asyncio.Semaphore(self.running)
         self._inside += 1
         self._sessions[session] += 1
