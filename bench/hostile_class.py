@@ -100,7 +100,7 @@ def run_predict(client, app, api_name, data, session=None):
     """A queue=False event as the page calls it -> (status, seconds, JSON answer)."""
     body = {"data": data, "fn_index": app.fn[api_name], "session_hash": session or session_hash()}
     started = time.perf_counter()
-    response = client.post(f"{app.url}{API}/run/predict", content=json.dumps(body), headers=HEADERS)
+    response = client.post(f"{app.url}{API}/run/predict?lang=en", content=json.dumps(body), headers=HEADERS)
     try:
         answer = response.json()
     except ValueError:

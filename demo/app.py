@@ -143,17 +143,18 @@ def parse_args(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                         help="0.0.0.0 to serve your local network")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                        help="the port to serve on (default: $GRADIO_SERVER_PORT, else 7860)")
+                        help="the port to serve on ($GRADIO_SERVER_PORT where set)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     parser.add_argument("--checkpoints", default=defaults.checkpoints, help="folder written by trainer/train.py")
     parser.add_argument("--drawings-db", default=defaults.drawings_db,
                         help='SQLite file for the labelled drawings; "" switches labelling off')
     parser.add_argument("--drawings-max", type=int, default=DEFAULT_MAX_DRAWINGS, help="most drawings kept")
     parser.add_argument("--drawings-max-mb", type=float, default=defaults.drawings_max_mb,
-                        help="disk budget of the drawings database in MB, its log included (default: $DEMO_DRAWINGS_MAX_MB, "
-                             f"else {DEFAULT_MAX_MB}); past it, students are thanked and told the collection is full")
+                        help="disk budget of the drawings database in MB, its log included ($DEMO_DRAWINGS_MAX_MB where "
+                             "set); past it, students are thanked and told the collection is full")
     parser.add_argument("--teacher-key", default=None,
-                        help="turns the Teacher tab on (default: $DEMO_TEACHER_KEY; prefer it: a flag shows in `ps`)")
+                        help="turns the Teacher tab on, 12 characters at least ($DEMO_TEACHER_KEY where set; prefer it: "
+                             "a flag shows in `ps`)")
     args = parser.parse_args(argv)
     configured = args.drawings_db != defaults.drawings_db or defaults.drawings_db_configured
     return args, Config(args.checkpoints, args.drawings_db, args.drawings_max, args.drawings_max_mb,

@@ -121,7 +121,8 @@ def _first_time(kind):
 
 def shown(error, language):
     """An exception -> the gr.Error a person sees: a refusal's sentence, or a plain apology (details logged once)."""
-    if isinstance(error, gr.Error):
+    if isinstance(error, gr.Error):  # already a sentence for the page: shown, not logged as a traceback
+        error.print_exception = False
         return error
     if isinstance(error, i18n.SentenceError):
         if _first_time(("refused", error.sentence.key)):

@@ -2,10 +2,11 @@
 
 Checked against a real page (Chromium, Playwright logging every request; tests/test_class_benchmarks.py
 does it again): the page reads its config inlined in GET / (window.gradio_config); runs its load events
-through the queue (POST /gradio_api/queue/join, then GET /gradio_api/queue/data?session_hash=... as
+through the queue (POST /gradio_api/queue/join?lang=en, then GET /gradio_api/queue/data?session_hash=... as
 server-sent events until each completes); the pad's change event (queue=False) is
-    POST /gradio_api/run/predict
+    POST /gradio_api/run/predict?lang=en
     {"data": [PAD_JSON_TEXT], "fn_index": N, "trigger_id": ID, "session_hash": "..."}
+(Gradio's client sends the page's own query string with each call; the app's page always has ?lang=.)
 with the header x-gradio-user: app (no event_data key: the JS client leaves it undefined); and a keypad tap
 joins the queue with event_data {"digit": d}, after which the pad is cleared ("" through /predict).
 Session hashes are what the JS client makes: Math.random().toString(36).substring(2), 10-11 characters.
@@ -103,8 +104,9 @@ class Counters:
 class PageSession:
     """One browser tab: its own session hash and its own HTTP connection (an httpx.AsyncClient)."""
 
-    def __init__(self, url, events=None, rng=random, timeout=30.0, counters=None):
+    def __init__(self, url, events=None, rng=random, timeout=30.0, counters=None, query="?lang=en"):
         self.url = url.rstrip("/")
+        self.query = query  # the page's query string, which the page sends with every call
         self.events = events
         self.session_hash = session_hash(rng)
         self.counters = counters or Counters()
@@ -133,7 +135,7 @@ class PageSession:
         body = {"data": [pad_text], "fn_index": self.events.predict_fn, "trigger_id": self.events.predict_trigger,
                 "session_hash": self.session_hash}
         started = time.perf_counter()
-        response = await self.client.post(f"{API}/run/predict", content=json.dumps(body), headers=HEADERS)
+        response = await self.client.post(f"{API}/run/predict{self.query}", content=json.dumps(body), headers=HEADERS)
         seconds = time.perf_counter() - started
         self.counters.requests += 1
         try:
@@ -149,7 +151,7 @@ class PageSession:
         """POST /gradio_api/queue/join -> the event id."""
         body = {"data": data, "event_data": event_data, "fn_index": fn_index, "trigger_id": trigger_id,
                 "session_hash": self.session_hash}
-        response = await self.client.post(f"{API}/queue/join?", content=json.dumps(body), headers=HEADERS)
+        response = await self.client.post(f"{API}/queue/join{self.query}", content=json.dumps(body), headers=HEADERS)
         self.counters.requests += 1
         response.raise_for_status()
         return response.json()["event_id"]

@@ -171,7 +171,7 @@ def test_the_benchmarks_send_what_the_page_sends(app_url):
         mouse_draw(page, 7, pause_ms=20)
         page.wait_for_timeout(1500)
         browser.close()
-    predicts = [r for r in requests if r.method == "POST" and r.url.endswith("/gradio_api/run/predict")]
+    predicts = [r for r in requests if r.method == "POST" and r.url.endswith("/gradio_api/run/predict?lang=en")]
     joins = [json.loads(r.post_data) for r in requests if r.method == "POST" and "/gradio_api/queue/join" in r.url]
     assert predicts, [r.url for r in requests]
     body = json.loads(predicts[-1].post_data)

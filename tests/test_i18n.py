@@ -87,3 +87,67 @@ def test_a_sentence_renders_its_values_in_the_language():
     sentence = Sentence("drawings.full", count=100000)
     assert str(sentence).startswith("Thank you!") and "100,000" in str(sentence)
     assert "100.000" in sentence.render(LANGUAGES["de"]) and sentence.render(LANGUAGES["de"]) != str(sentence)
+
+
+# ------------------------------------------------------- what the server says, in a second language
+
+GERMAN = LANGUAGES["de"]
+
+
+def test_the_answers_and_the_models_lines_come_in_the_visitors_language():
+    import asyncio
+    from types import SimpleNamespace
+
+    from demo import app
+    from demo.draw_tab import DrawTab
+    from testkit.pad_digits import pad_value
+
+    tab = DrawTab(app.state.models, app.state.drawings)
+    german = SimpleNamespace(query_params={"lang": "de"}, headers={})
+    mlp, lenet, mlp_line, lenet_line, seen = asyncio.run(tab.predict(json.dumps(pad_value(7)), german))
+    assert lenet["label"] == "7"
+    assert "Testziffern" in lenet_line and "99,45 %" in lenet_line and "MNIST test digits" not in lenet_line
+    assert f'alt="{GERMAN.t("answer.seen_alt")}"' in seen
+    blank = tab.answers(None, language=GERMAN)
+    assert blank[0]["label"] == GERMAN.t("answer.prompt") != i18n.ENGLISH.t("answer.prompt")
+
+
+def test_refusals_and_failures_reach_a_visitor_as_one_sentence_in_their_language():
+    import gradio as gr
+
+    from demo.i18n_page import for_people
+    from demo.preprocess import parse_pad_value
+
+    german = gr.Request(query_params={"lang": "de"}, headers={})  # what Gradio passes a callback
+
+    def read(value, request: gr.Request):
+        return parse_pad_value(value)
+
+    def broken(request: gr.Request):
+        raise MemoryError("Unable to allocate 233. GiB")
+
+    with pytest.raises(gr.Error) as refused:
+        for_people(read)("{not json", german)
+    assert refused.value.message == GERMAN.t("canvas.not_json") != i18n.ENGLISH.t("canvas.not_json")
+    with pytest.raises(gr.Error) as failed:
+        for_people(broken)(german)
+    assert failed.value.message == GERMAN.t("error.unexpected") and "233" not in failed.value.message
+
+
+def test_the_teachers_room_speaks_the_teachers_language(tmp_path):
+    from demo.drawings import DrawingStore
+    from demo.teacher import Refused, TeacherGate
+    from demo.teacher_tab import TeacherTab
+    from test_teacher import KEY, fill
+
+    store = DrawingStore(tmp_path / "d.sqlite")
+    fill(store, count=3)
+    tab = TeacherTab(TeacherGate(KEY), None, store, None)
+    overview = tab.overview(GERMAN)
+    assert "Zeichnungen" in overview and "drawings labelled" not in overview
+    first = store.latest(1)[0].id
+    assert tab.remove(str(first), GERMAN) == GERMAN.t("teacher.removed", removed="1", left="2")
+    with pytest.raises(Refused) as refused:
+        tab.remove("12x", GERMAN)
+    assert refused.value.sentence.render(GERMAN) == GERMAN.t("teacher.remove_which", value="'12x'")
+    assert tab.watch(GERMAN)[0] == GERMAN.t("teacher.no_finetune_yet")
