@@ -55,20 +55,11 @@ class Language:
         return "-" if share is None else self.percent_format.format(number=self.number(100 * share, decimals))
 
 
-class Share(float):
-    """A share in [0, 1] given to a sentence: shown as the language writes a percentage ("99,45 %")."""
-
-    def __new__(cls, value, decimals=2):
-        share = super().__new__(cls, value)
-        share.decimals = decimals
-        return share
-
-
 class Sentence:
     """Something to tell a person, in whichever language they read: a key and the values for its placeholders.
 
-    Values are shown the language's way: ints with its digit grouping, Shares as percentages, Sentences
-    in the same language; anything else as str().
+    Values are shown the language's way: ints with its digit grouping, Sentences in the same language;
+    anything else as str().
     """
 
     def __init__(self, key, **values):
@@ -88,8 +79,6 @@ class Sentence:
 def _show(value, language):
     if isinstance(value, Sentence):
         return value.render(language)
-    if isinstance(value, Share):
-        return language.percent(value, value.decimals)
     if isinstance(value, int) and not isinstance(value, bool):
         return language.number(value)
     return str(value)

@@ -1,4 +1,5 @@
-"""The drawing pad, the digit keypad, the thank-you line and the answers' announcer: gr.HTML components.
+"""The Draw tab's own components: the drawing pad, the digit keypad, the thank-you line and the answers'
+announcer (gr.HTML components), and the picture upload (a gr.Image that leaves reading the file to the app).
 
 Built with Gradio's own mechanism for custom components without a build step (an `html_template`,
 a `css_template` and `js_on_load`); the front ends live in pad.js, pad.css and keypad.css beside this
