@@ -173,9 +173,10 @@ def main(argv=None):
     print(f"teacher's room: {'on' if app.gate.enabled else 'off (no --teacher-key or DEMO_TEACHER_KEY)'}")
     # quiet: Gradio's own lines would advise `share=True` in code; ours name the flag.
     app.demo.launch(**launch_options(args.host, args.port, args.share), prevent_thread_lock=True, quiet=True)
-    print(f"Running on {app.demo.local_url}" + (f" and {app.demo.share_url}" if app.demo.share_url else
-                                                " (add --share for a public link, --host 0.0.0.0 for your network)"),
-          flush=True)
+    hints = [] if app.demo.share_url else ["--share for a public link"]
+    hints += ["--host 0.0.0.0 for your network"] if args.host == "127.0.0.1" else []
+    print(f"Running on {app.demo.local_url}" + (f" and {app.demo.share_url}" if app.demo.share_url else "")
+          + (f" (add {', '.join(hints)})" if hints else ""), flush=True)
     app.demo.block_thread()
 
 
