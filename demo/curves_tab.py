@@ -41,7 +41,7 @@ class CurvesTab:
                 gr.Dataframe(drawings_rows, headers=curves.drawings_accuracy_headers(language), visible=bool(drawings_rows)),
                 gr.Radio(choices=names, value=names[-1]))
 
-    def reload(self, request: gr.Request):
+    def reload(self, request: gr.Request = None):
         """Pick up checkpoints and logs a training run wrote while the app was running (the folder in use).
 
         Harmless to repeat: a reload already under way is joined, not started again (ModelStore.reload).

@@ -5,10 +5,11 @@ import urllib.request
 import gradio as gr
 import pytest
 
-from demo import app
+from demo import app, curves
 from demo.curves_tab import CurvesTab
 from demo.draw_tab import DrawTab
 from demo.drawings_tab import DrawingsTab
+from demo.i18n import ENGLISH
 from testkit import servers
 
 TABS = {
@@ -47,3 +48,26 @@ def test_the_curves_tab_shows_the_drawings_table_only_for_models_fine_tuned_on_d
     finally:
         model.metadata = original
     assert table.visible is True and [row[:3] for row in table.value["data"]] == [["mlp", 60, 12]]
+
+
+def test_a_folder_with_one_model_after_one_epoch_shows_that_model_everywhere(tmp_path, mnist_dir):
+    """A student's first run (`--models mlp --epochs 1`, here its dry run) in a folder of its own: its one epoch is
+    a visible point, the gallery opens on it, and the table and curves keep showing what was loaded until Reload."""
+    from demo.inference import ModelStore
+    from trainer import train
+
+    assert train.main(["--dry-run", "--models", "mlp", "--data-dir", str(mnist_dir), "--out-dir", str(tmp_path)]) == 0
+    tab = CurvesTab(ModelStore(tmp_path))
+    banner, summary, curves_html, confusion_html, _, gallery_model = tab.training_page()
+    assert "LeNet" in banner and [row[0] for row in summary.value["data"]] == ["mlp", "lenet"]
+    assert curves_html.count("<img") == 2 and "MLP validation" in curves_html  # the one epoch, drawn
+    assert confusion_html.count("<img") == 1 and "MLP: " in confusion_html  # its title is text: never cut off
+    assert gallery_model.choices == [("mlp", "mlp")] and gallery_model.value == "mlp"
+    accuracy = curves.curves_charts({name: model.history for name, model in tab.models.models.items()}, ENGLISH)[0]
+    axes = accuracy.figure.axes[0]
+    assert axes.get_lines()[0].get_marker() == "o" and axes.get_xlim()[0] < 1 < axes.get_xlim()[1]
+
+    log = tmp_path / "mlp.log"
+    log.write_text(log.read_text() + log.read_text().replace("Epoch[1]", "Epoch[2]"))  # a second epoch lands on disk
+    assert tab.training_page()[2] == curves_html  # the curves still describe the models answering ...
+    assert tab.reload()[2] != curves_html  # ... until Reload loads the new files, table and curves together
