@@ -56,7 +56,9 @@ def open_page(browser, url, locale="en-US", viewport=None, query=""):
 
 def open_tab(page, index):
     page.get_by_role("tab").nth(index).click()
-    page.wait_for_timeout(1500)  # the tab's own refresh (tables, charts) has arrived
+    page.wait_for_timeout(500)  # the tab's own refresh (tables, charts) has started
+    # ...and has arrived: while it runs Gradio dims its outputs (.pending, opacity 0.2), which axe reads as low contrast
+    page.wait_for_function("() => !document.querySelector('.pending')", timeout=30_000)
 
 
 def english_fragments(language):
