@@ -55,10 +55,15 @@ def open_page(browser, url, locale="en-US", viewport=None, query=""):
 
 
 def open_tab(page, index):
+    """Open a tab and wait until its own refresh (tables, charts) has arrived and settled: while it runs, Gradio
+    dims its outputs (.pending, opacity 0.2, then a 0.15 s fade back), which axe reads as low contrast. Settled
+    means no .pending for a whole second, so a refresh that has not started yet, or a chained one, still counts."""
     page.get_by_role("tab").nth(index).click()
-    page.wait_for_timeout(500)  # the tab's own refresh (tables, charts) has started
-    # ...and has arrived: while it runs Gradio dims its outputs (.pending, opacity 0.2), which axe reads as low contrast
-    page.wait_for_function("() => !document.querySelector('.pending')", timeout=30_000)
+    page.evaluate("window.lastPending = performance.now()")
+    page.wait_for_function("""() => {
+        if (document.querySelector('.pending')) window.lastPending = performance.now();
+        return performance.now() - window.lastPending > 1000;
+    }""", polling=50, timeout=30_000)
 
 
 def english_fragments(language):
