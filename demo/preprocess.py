@@ -260,7 +260,7 @@ def parse_pad_value(value):
             raise CanvasError("canvas.too_long", length=len(value), max=MAX_PAD_VALUE_CHARS)
         try:
             value = json.loads(value)
-        except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
+        except (ValueError, RecursionError):  # RecursionError: brackets thousands deep (3.13 reads ~10,000)
             raise CanvasError("canvas.not_json") from None
     if not isinstance(value, dict) or not isinstance(value.get("strokes"), list):
         raise CanvasError("canvas.form", format=PAD_FORMAT)

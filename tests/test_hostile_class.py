@@ -160,7 +160,9 @@ def test_a_drawing_with_extra_keys_is_stored_with_its_known_fields_alone(tmp_pat
     ('{"width": "400", "height": 400, "strokes": [[[1, 2]]]}', "finite number"),
     ('{"width": 400, "height": 400, "strokes": [[[NaN, 2], [3, 4]]]}', "not a finite number"),
     ('{"width": 400, "height": 400, "strokes": [[[true, 2], [3, 4]]]}', "number pairs"),
-    ('{"width": 400, "height": 400, "strokes": ' + "[" * 5000 + "]" * 5000 + "}", "not valid JSON"),
+    # Brackets thousands deep: json stops at its recursion limit (3.10-3.12), or, from 3.13 on, reads up to
+    # about 10,000 levels and the strokes' own check refuses them.
+    ('{"width": 400, "height": 400, "strokes": ' + "[" * 5000 + "]" * 5000 + "}", "not valid JSON|number pairs"),
 ])
 def test_a_drawing_with_strings_nan_or_deep_nesting_is_refused(hostile, message):
     with pytest.raises(CanvasError, match=message):
@@ -173,7 +175,7 @@ def test_an_old_database_with_an_unreadable_row_exports_the_rest_and_names_it(tm
     image[10:18, 12:16] = 1
     for index in range(3):
         store.add(1, json.dumps(pad_value(1)), image, {"lenet": np.eye(10)[1]}, {"lenet": "x"}, f"s{index}")
-    deep = '{"width": 400, "height": 400, "strokes": [[[1, 2]]], "x": ' + "[" * 3000 + "]" * 3000 + "}"
+    deep = '{"width": 400, "height": 400, "strokes": [' + "[" * 3000 + "]" * 3000 + "]}"
     with sqlite3.connect(tmp_path / "d.sqlite") as old_version:  # what the app stored before it re-serialised
         old_version.execute("UPDATE drawings SET strokes = ? WHERE id = 2", (deep,))
     exported = export(store, tmp_path / "export")
