@@ -19,7 +19,6 @@ import asyncio
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +33,8 @@ import PIL.Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from testkit.app_server import rss_mb  # noqa: E402
+from demo.inline import png_bytes  # noqa: E402
+from testkit.app_server import rss_mb, start_app  # noqa: E402
 from testkit.page_client import HEADERS, PageSession, config_from_page, session_hash  # noqa: E402
 from testkit.servers import free_port  # noqa: E402
 
@@ -49,11 +49,7 @@ class App:
         self.port = free_port()
         env = {**os.environ, "DEMO_TEACHER_KEY": KEY, "DEMO_DRAWINGS_DB": str(folder / "drawings.sqlite"),
                "DEMO_DRAWINGS_MAX_MB": str(budget_mb), "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen([sys.executable, "demo/app.py", "--port", str(self.port)], cwd=REPO, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in self.process.stdout:
-            if line.startswith("Running on"):
-                break
+        self.process, _ = start_app(["demo/app.py", "--port", str(self.port)], env)
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = folder / "drawings.sqlite"
         threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()  # drain the log
@@ -90,12 +86,6 @@ class PeakMemory:
         self.thread.join()
 
 
-def png(array):
-    buffer = io.BytesIO()
-    PIL.Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def run_predict(client, app, api_name, data, session=None):
     """A queue=False event as the page calls it -> (status, seconds, JSON answer)."""
     body = {"data": data, "fn_index": app.fn[api_name], "session_hash": session or session_hash()}
@@ -129,7 +119,7 @@ def extreme_pictures(app):
     for shape in ((1, 1_000_000), (1_000_000, 1)):
         array = np.full((*shape, 3), 255, np.uint8)
         array.reshape(-1, 3)[len(array.reshape(-1, 3)) // 2:][:2000] = 0
-        pictures[f"{shape[1]:,} x {shape[0]:,}"] = png(array)
+        pictures[f"{shape[1]:,} x {shape[0]:,}"] = png_bytes(array)
     with httpx.Client(timeout=60) as client:
         for name, content in pictures.items():
             with PeakMemory(app) as memory:

@@ -29,7 +29,7 @@ MNIST_TEST_DIGITS = 10_000
 
 def model_info(model, prediction=None, language=ENGLISH):
     """One line under a model's answer: its speed and accuracy, or why it is unavailable."""
-    title = language.get(f"model.{model.name}.title", model.spec.title)
+    title = language.model_title(model.spec)
     if model.net is None:
         return language.t("answer.unavailable", model=title, reason=model.error)
     evaluation = model.metadata.get("evaluation", {})

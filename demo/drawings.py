@@ -443,6 +443,11 @@ class Exported:
     skipped: list  # ids of rows that could not be read (an old database stored whatever arrived), left out
 
 
+def skipped_note(skipped, language):
+    """The drawings an export left out (`Exported.skipped`), named for the teacher in `language`; "" for none."""
+    return language.t("teacher.export_skipped", ids=", ".join(f"#{drawing}" for drawing in skipped)) if skipped else ""
+
+
 def _readable(rows):
     """Export rows -> (rows whose drawing reads under today's rules, its strokes re-serialised; ids of the others)."""
     kept, skipped = [], []

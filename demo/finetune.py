@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from demo import i18n
-from demo.drawings import export
+from demo.drawings import export, skipped_note
 from demo.i18n import Sentence, SentenceError
 from trainer import checkpoint, extra_data, mnist
 from trainer.models import MODELS
@@ -82,11 +82,21 @@ class FineTuner:
     # ------------------------------------------------------------------------------------------ runs
 
     def record(self, name):
-        """The RunRecord of run `name`, or None if there is no such run."""
+        """The RunRecord of run `name`, or None if there is no such run (or `name` is not a run's name: a path)."""
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            return None
         try:
             return RunRecord(**json.loads((self.folder / name / "run.json").read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             return None
+
+    def existing(self, name):
+        """The RunRecord of run `name`; FineTuneError naming the runs there are when there is no such run."""
+        record = self.record(name)
+        if record is None:
+            raise FineTuneError("finetune.no_run", name=f"{name!r:.40}",
+                                runs=", ".join(r.name for r in self.records()) or "-")
+        return record
 
     def records(self):
         """Every run, newest first."""
@@ -227,7 +237,7 @@ class FineTuner:
         lines = [language.t("finetune.summary", name=record.name, count=language.number(record.drawings),
                             minutes=language.number(minutes, 1))]
         if record.skipped:
-            lines.append(language.t("teacher.export_skipped", ids=", ".join(f"#{drawing}" for drawing in record.skipped)))
+            lines.append(skipped_note(record.skipped, language))
         for name, spec in MODELS.items():
             try:
                 evaluation = checkpoint.read_metadata(folder, name)["evaluation"]
@@ -257,10 +267,7 @@ class FineTuner:
         """The checkpoint folder of a finished run (or of the shipped models); FineTuneError otherwise."""
         if name == SHIPPED:
             return self.shipped
-        record = self.record(name) if name and "/" not in name and not name.startswith(".") else None
-        if record is None:
-            raise FineTuneError("finetune.no_run", name=f"{name!r:.40}",
-                                runs=", ".join(r.name for r in self.records()) or "-")
+        record = self.existing(name)
         if record.state != "finished":
             raise FineTuneError("finetune.not_finished", name=name, state=Sentence(f"finetune.state.{record.state}"))
         return self.folder / name

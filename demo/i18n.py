@@ -40,6 +40,10 @@ class Language:
         """The sentence `key` with its placeholders filled (values are shown as they are given)."""
         return self.strings[key].format_map(values)
 
+    def model_title(self, spec):
+        """A registry model's title (trainer/models.py's ModelSpec) in this language, else its English."""
+        return self.get(model_title_key(spec.name), spec.title)
+
     def get(self, key, english):
         """A text that lives outside the language files in English (a registry model's title or captions):
         this language's translation of it under `key`, else the English given."""
@@ -53,6 +57,11 @@ class Language:
     def percent(self, share, decimals=2):
         """A share in [0, 1] (or None) -> "99.45 %" / "99,45 %"; "-" for None."""
         return "-" if share is None else self.percent_format.format(number=self.number(100 * share, decimals))
+
+
+def model_title_key(name):
+    """The key under which a language file may translate the title of the registry's model `name`."""
+    return f"model.{name}.title"
 
 
 class Sentence:
@@ -140,10 +149,7 @@ def from_accept_language(header):
         except ValueError:
             weight = 0.0
         ranked.append((-weight, position, code))
-    for _, _, code in sorted(ranked):
-        if match(code):
-            return match(code)
-    return None
+    return next((found for _, _, code in sorted(ranked) if (found := match(code))), None)
 
 
 def choose(link_lang=None, accept_language=None):

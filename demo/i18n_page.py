@@ -10,6 +10,7 @@ menu, and the one way callbacks tell people what went wrong.
   in their language, and anything unexpected as a plain "something went wrong", its details logged once
   per kind instead of a traceback per request.
 """
+import contextlib
 import functools
 import inspect
 import json
@@ -29,7 +30,7 @@ log = logging.getLogger("demo")
 
 def registry_texts():
     """{key: English} of the texts the model registry holds (trainer/models.py) that the page shows as they are."""
-    return {f"model.{name}.title": spec.title for name, spec in MODELS.items()}
+    return {i18n.model_title_key(name): spec.title for name, spec in MODELS.items()}
 
 
 def ui(key):
@@ -138,32 +139,25 @@ def _request_of(arguments):
 
 
 def for_people(callback):
-    """Wrap a Gradio callback (plain, coroutine or generator) so that every error reaches people as `shown` says.
+    """Wrap a Gradio callback (plain or coroutine) so that every error reaches people as `shown` says.
 
     The signature is kept (Gradio reads it to pass gr.Request and event data).
     """
-    def language_of(args, kwargs):
-        return i18n.for_request(_request_of([*args, *kwargs.values()]))
+    @contextlib.contextmanager
+    def told_to_people(args, kwargs):
+        try:
+            yield
+        except Exception as error:
+            raise shown(error, i18n.for_request(_request_of([*args, *kwargs.values()]))) from None
 
     if inspect.iscoroutinefunction(callback):
         @functools.wraps(callback)
         async def wrapped(*args, **kwargs):
-            try:
+            with told_to_people(args, kwargs):
                 return await callback(*args, **kwargs)
-            except Exception as error:
-                raise shown(error, language_of(args, kwargs)) from None
-    elif inspect.isgeneratorfunction(callback):
-        @functools.wraps(callback)
-        def wrapped(*args, **kwargs):
-            try:
-                yield from callback(*args, **kwargs)
-            except Exception as error:
-                raise shown(error, language_of(args, kwargs)) from None
     else:
         @functools.wraps(callback)
         def wrapped(*args, **kwargs):
-            try:
+            with told_to_people(args, kwargs):
                 return callback(*args, **kwargs)
-            except Exception as error:
-                raise shown(error, language_of(args, kwargs)) from None
     return wrapped

@@ -13,11 +13,20 @@ import PIL.Image
 from matplotlib.figure import Figure
 
 
-def png_data_uri(image):
-    """uint8 (H, W) grey or (H, W, 3) RGB -> "data:image/png;base64,..."."""
+def png_bytes(image):
+    """uint8 (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA -> the bytes of a PNG file."""
     buffer = io.BytesIO()
     PIL.Image.fromarray(image).save(buffer, format="PNG", compress_level=1)  # fast; these PNGs are small anyway
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def data_uri(png):
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def png_data_uri(image):
+    """uint8 (H, W) grey or (H, W, 3) RGB -> "data:image/png;base64,..."."""
+    return data_uri(png_bytes(image))
 
 
 def inline_png(image, alt, width=None):
@@ -49,7 +58,7 @@ class Chart:
 def figure_png_uri(figure, dpi=100):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return data_uri(buffer.getvalue())
 
 
 def table_html(headers, rows):

@@ -35,7 +35,7 @@ def model_html(model, inside, image, why_not=None, language=ENGLISH):
     """
     if model.reader is None:
         return f"<p>{model.error}</p>"
-    title = language.get(f"model.{model.name}.title", model.spec.title)
+    title = language.model_title(model.spec)
     parts = [figure(picture, language.t("inside.panel_alt", model=title, caption=caption.split(":")[0]), caption)
              for key, caption, picture in inside_pictures.model_panels(model.spec, inside, model.reader.weights, image,
                                                                         language)]
@@ -89,7 +89,7 @@ class InsidePanel:
                 columns = []
                 for spec in MODELS.values():
                     with gr.Column(min_width=300):
-                        gr.Markdown(ui(f"model.{spec.name}.title"), elem_classes="model-title")
+                        gr.Markdown(ui(i18n.model_title_key(spec.name)), elem_classes="model-title")
                         columns.append(gr.HTML(ui("ui.inside.empty"), elem_id=f"{spec.name}-inside"))
         pad.change(None, [pad, is_open, relayed], relayed, js=RELAY_WHILE_OPEN_JS)
         accordion.expand(None, pad, [is_open, relayed], js="(drawing) => [true, drawing]")

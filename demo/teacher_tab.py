@@ -15,8 +15,8 @@ from pathlib import Path
 import gradio as gr
 
 from demo import curves, i18n
-from demo.drawings import export_zip
-from demo.finetune import BATCHES_PER_EPOCH, SHIPPED, FineTuneError
+from demo.drawings import export_zip, skipped_note
+from demo.finetune import BATCHES_PER_EPOCH, SHIPPED
 from demo.i18n import Sentence
 from demo.i18n_page import for_people, ui
 from demo.inline import chart_html
@@ -69,10 +69,7 @@ class TeacherTab:
         for old in EXPORTS.glob("drawings-*.zip"):  # Gradio serves its own copy; keep no older ones here
             old.unlink(missing_ok=True)
         path = EXPORTS / f"drawings-{time.strftime('%Y%m%d-%H%M%S')}.zip"
-        exported = export_zip(self.drawings, path)
-        note = (language.t("teacher.export_skipped", ids=", ".join(f"#{drawing}" for drawing in exported.skipped))
-                if exported.skipped else "")
-        return str(path), note
+        return str(path), skipped_note(export_zip(self.drawings, path).skipped, language)
 
     def remove(self, which, language):
         """which: "all", or drawing ids as comma-separated text -> a sentence with the new count."""
@@ -85,11 +82,15 @@ class TeacherTab:
         removed = self.drawings.delete_many(ids)
         return language.t("teacher.removed", removed=language.number(removed), left=language.number(self.drawings.count()))
 
-    def start(self):
-        """Start a fine-tune from the models answering now; returns the run's name."""
+    def runs(self):
+        """The fine-tune runs (demo/finetune.FineTuner); Refused where the app keeps none."""
         if self.tuner is None:
             raise Refused("teacher.no_runs_folder")
-        return self.tuner.start(self.drawings, self.models.folder)
+        return self.tuner
+
+    def start(self):
+        """Start a fine-tune from the models answering now; returns the run's name."""
+        return self.runs().start(self.drawings, self.models.folder)
 
     def use(self, run, language):
         """Make a finished run's models (or the shipped ones) answer everyone, from their next drawing on."""
@@ -134,7 +135,7 @@ class TeacherTab:
                 self.run_choices(records, language), going)
 
     def run_choices(self, records, language):
-        """The dropdown of models to answer with: the shipped ones and every finished run of `records`."""
+        """The choice of models to answer with: the shipped ones and every finished run of `records`."""
         finished = [record for record in records if record.state == "finished"]
         choices = [(language.t("teacher.models_shipped"), SHIPPED)] + [
             (language.t("teacher.run_choice", name=record.name, count=language.number(record.drawings)), record.name)
@@ -173,8 +174,7 @@ class TeacherTab:
 
     def download(self, request: gr.Request):
         self._session(request)
-        path, note = self.export(i18n.for_request(request))
-        return path, note
+        return self.export(i18n.for_request(request))
 
     def show(self, label_filter, request: gr.Request):
         self._session(request)
@@ -239,9 +239,7 @@ class TeacherTab:
         """A run's progress while it learns, then its summary (or why it failed)."""
         await self._key(key)
         language = i18n.for_request(request)
-        record = self.tuner.record(run) if self.tuner and run else None
-        if record is None:
-            raise FineTuneError("finetune.no_run", name=f"{run!r:.40}", runs=", ".join(r.name for r in self.tuner.records()) if self.tuner else "-")
+        record = self.runs().existing(run)
         going = self.tuner.is_running() and record.state == "running"
         return self.run_status(record, going, self.tuner.progress(record.name)[0], language)
 

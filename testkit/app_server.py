@@ -142,6 +142,23 @@ def serve(argv=None):
     return 0
 
 
+def start_app(arguments, env=None, timeout=120):
+    """`python ARGUMENTS` (demo/app.py and its flags), as a person starts the app, in a process of its own ->
+    (the process, the lines it printed up to its "Running on" line, that one included; fewer if it ended).
+
+    Its output goes on into the pipe: read or drain it while it runs; stop it with terminate().
+    """
+    process = subprocess.Popen([sys.executable, *arguments], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    printed, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline and not (printed and printed[-1].startswith("Running on")):
+        line = process.stdout.readline()
+        if not line:
+            break
+        printed.append(line)
+    return process, printed
+
+
 def clock_ticks():
     return os.sysconf("SC_CLK_TCK")
 

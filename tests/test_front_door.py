@@ -87,23 +87,13 @@ def test_a_first_training_run_keeps_the_finished_models_it_replaces(tmp_path, mn
 
 def test_the_app_starts_quietly_and_names_its_own_flags(tmp_path):
     """No harmless warnings from MXNet, and the app's own line about --share instead of Gradio's `share=True`."""
-    import time
-
+    from testkit.app_server import start_app
     from testkit.servers import free_port
 
     port = free_port()
-    app = subprocess.Popen([sys.executable, "demo/app.py", "--port", str(port), "--drawings-db", str(tmp_path / "d.sqlite")],
-                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        lines, deadline = [], time.monotonic() + 120
-        while time.monotonic() < deadline and not any(line.startswith("Running on") for line in lines):
-            line = app.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-    finally:
-        app.terminate()
-        app.wait(timeout=30)
+    app, lines = start_app(["demo/app.py", "--port", str(port), "--drawings-db", str(tmp_path / "d.sqlite")])
+    app.terminate()
+    app.wait(timeout=30)
     printed = "".join(lines)
     assert f"Running on http://127.0.0.1:{port}/ (add --share for a public link" in printed, printed
     assert "Warning" not in printed and "share=True" not in printed and "Cannot decide type" not in printed, printed

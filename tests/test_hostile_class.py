@@ -3,7 +3,6 @@ teacher never locked out, only clean drawings stored, a disk budget, a lane for 
 
 bench/hostile_class.py runs the same attacks at full size against the app started as the README says.
 """
-import io
 import json
 import sqlite3
 import time
@@ -20,6 +19,7 @@ from demo import preprocess
 from demo.app import Config, build_app, launch_options
 from demo.drawings import DrawingStore, RateLimit, Refused, export
 from demo.i18n import ENGLISH
+from demo.inline import png_bytes
 from demo.preprocess import CanvasError, parse_pad_value, upload_to_mnist
 from demo.uploads import LaneFull, UploadLane, read_picture
 from testkit import servers
@@ -37,12 +37,6 @@ def hosted(tmp_path_factory):
     url = servers.launch(app.demo, **launch_options())
     yield app, url
     app.demo.close()
-
-
-def png_bytes(array):
-    buffer = io.BytesIO()
-    PIL.Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------------------------------- pictures

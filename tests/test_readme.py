@@ -8,7 +8,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from conftest import REPO
 from demo.app import Config, build_app, launch_options
 from test_teacher import KEY, QUICK_RUN, fill, write_tiny_mnist
 from testkit import servers
+from testkit.app_server import start_app
 from testkit.servers import free_port
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -71,16 +71,10 @@ def test_each_training_command_runs(env, words, mnist_dir, tmp_path):
 def test_the_demo_command_starts_the_app(tmp_path):
     (words,) = [words for _, words in commands() if words[1:2] == ["demo/app.py"]]
     port = free_port()
-    app = subprocess.Popen([sys.executable, *words[1:], "--port", str(port), "--drawings-db", str(tmp_path / "d.sqlite")],
-                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline, line = time.monotonic() + 120, ""
-        while time.monotonic() < deadline and not line.startswith("Running on"):
-            line = app.stdout.readline() or line
-        assert line.startswith(f"Running on http://127.0.0.1:{port}/"), line
-    finally:
-        app.terminate()
-        app.wait(timeout=30)
+    app, printed = start_app([*words[1:], "--port", str(port), "--drawings-db", str(tmp_path / "d.sqlite")])
+    app.terminate()
+    app.wait(timeout=30)
+    assert printed and printed[-1].startswith(f"Running on http://127.0.0.1:{port}/"), printed
 
 
 @pytest.mark.parametrize("env, words", [command for command in commands() if command[1][1:2] == ["examples/api_tour.py"]],
