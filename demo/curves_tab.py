@@ -19,7 +19,7 @@ class CurvesTab:
         self.models = models  # demo.inference.ModelStore
 
     def status_banner(self, language):
-        return "\n\n".join("⚠️ " + language.t("answer.unavailable", model=model.spec.title, reason=model.error)
+        return "\n\n".join("⚠️ " + language.t("answer.unavailable", model=language.model_title(model.spec), reason=model.error)
                            for model in self.models.models.values() if model.net is None)
 
     def gallery_models(self):

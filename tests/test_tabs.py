@@ -71,3 +71,14 @@ def test_a_folder_with_one_model_after_one_epoch_shows_that_model_everywhere(tmp
     log.write_text(log.read_text() + log.read_text().replace("Epoch[1]", "Epoch[2]"))  # a second epoch lands on disk
     assert tab.training_page()[2] == curves_html  # the curves still describe the models answering ...
     assert tab.reload()[2] != curves_html  # ... until Reload loads the new files, table and curves together
+
+
+def test_the_curves_tab_names_a_missing_model_in_the_page_language(tmp_path):
+    from demo.i18n import LANGUAGES
+    from demo.inference import ModelStore
+    from trainer.models import MODELS
+
+    german = LANGUAGES["de"]
+    banner = CurvesTab(ModelStore(tmp_path)).status_banner(german)  # an empty folder: no model is there
+    for spec in MODELS.values():
+        assert german.model_title(spec) in banner and german.model_title(spec) != spec.title
