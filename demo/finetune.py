@@ -76,6 +76,7 @@ class FineTuner:
         self.trainer_flags = tuple(trainer_flags)
         self._lock = threading.Lock()
         self._process = None
+        self._finisher = None  # the thread that waits for the run's trainer and records how it ended
         self._mark_interrupted_runs()
         atexit.register(self.stop)  # a run outliving its server would never be recorded
 
@@ -117,9 +118,10 @@ class FineTuner:
                 self._save(record)
 
     def is_running(self):
-        """Whether a run started by this server is in progress."""
-        process = self._process
-        return process is not None and process.poll() is None
+        """Whether a run started by this server is in progress: until how it ended is recorded, not only until its
+        trainer exits (in between, its record would still say "running")."""
+        finisher = self._finisher
+        return finisher is not None and finisher.is_alive()
 
     # --------------------------------------------------------------------------------------- starting
 
@@ -146,7 +148,8 @@ class FineTuner:
             record = RunRecord(name, str(base_folder), exported.count, time.time(), skipped=exported.skipped)
             self._save(record)
             self._process = self._launch(folder, base_folder)
-            threading.Thread(target=self._finish, args=(self._process, record), daemon=True).start()
+            self._finisher = threading.Thread(target=self._finish, args=(self._process, record), daemon=True)
+            self._finisher.start()
         return name
 
     def _check_mnist(self):
@@ -209,9 +212,10 @@ class FineTuner:
     def stop(self):
         """Stop the run in progress (the server is shutting down, or a test ends)."""
         with self._lock:
-            if self.is_running():
-                os.killpg(self._process.pid, signal.SIGTERM)
-                self._process.wait(timeout=30)
+            process = self._process
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
 
     # --------------------------------------------------------------------------------------- watching
 

@@ -173,6 +173,20 @@ def test_a_broken_or_killed_run_says_why_and_cannot_be_used(filled_store, tmp_pa
     assert slow.in_use() == SHIPPED
 
 
+def test_a_run_counts_as_running_until_how_it_ended_is_recorded(filled_store, tmp_path, monkeypatch):
+    """Between the trainer's exit and its record's update the run is still running: a status read then never
+    finds a run that is neither going nor ended."""
+    broken = tmp_path / "broken-mnist"
+    broken.mkdir()
+    for name in mnist.MNIST_FILES:
+        (broken / name).write_bytes(b"not an IDX file")
+    tuner = FineTuner(tmp_path / "runs", data_dir=broken, trainer_flags=QUICK_RUN)
+    read_error = tuner._trainer_error
+    monkeypatch.setattr(tuner, "_trainer_error", lambda name, code: (time.sleep(1.5), read_error(name, code))[1])
+    record = wait_for(tuner, tuner.start(filled_store, checkpoint.DEFAULT_FOLDER))
+    assert record.state == "failed" and "MNIST" in record.message, record
+
+
 def test_a_fine_tune_without_mnist_dir_downloads_it_or_says_why_on_the_teacher_tab(filled_store, tmp_path,
                                                                                     monkeypatch, mnist_dir):
     """On a hosted Space there is no MNIST_DIR: the trainer's download (trainer/mnist_download.py) serves the
